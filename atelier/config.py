@@ -1,0 +1,171 @@
+"""The one configuration loader: `config.toml` into frozen, validated settings.
+
+Every setting has a default here and is documented in the repository's `config.toml`. Relative paths are
+resolved against the folder of the file they were read from, so the service behaves the same whatever the
+working directory. Secrets can come from the environment instead of the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CONFIG_ENV = "ATELIER_CONFIG"
+SERVICE_TOKEN_ENV = "ATELIER_SERVICE_TOKEN"
+BUILTIN_MODEL = "builtin:tiny"
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; its message is one line naming the setting."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+    token: str = ""
+    data_dir: Path = Path("data")
+    max_queue: int = Field(64, ge=1)
+
+
+class ModelConfig(_Section):
+    path: str = BUILTIN_MODEL
+    config: str = ""
+    cache_dir: str = ""
+    device: Literal["auto", "cuda", "cpu"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    threads: int = Field(0, ge=0)
+
+
+class DefaultsConfig(_Section):
+    width: int = Field(512, ge=64)
+    height: int = Field(512, ge=64)
+    steps: int = Field(25, ge=1)
+    guidance: float = Field(7.0, ge=0)
+    strength: float = Field(0.6, gt=0, le=1)
+
+
+class LimitsConfig(_Section):
+    min_side: int = Field(64, ge=8)
+    max_side: int = Field(2048, ge=64)
+    max_steps: int = Field(100, ge=1)
+    max_guidance: float = Field(30.0, gt=0)
+    max_count: int = Field(4, ge=1, le=16)
+    max_prompt_chars: int = Field(2000, ge=1)
+    max_upload_bytes: int = Field(12 * 1024 * 1024, ge=1024)
+    max_upload_pixels: int = Field(40_000_000, ge=4096)
+    max_edit_side: int = Field(1024, ge=64)
+
+    @model_validator(mode="after")
+    def _sides_ordered(self) -> LimitsConfig:
+        if self.min_side > self.max_side:
+            raise ValueError("min_side is larger than max_side")
+        return self
+
+
+class ProvenanceConfig(_Section):
+    cert_chain: str = ""
+    private_key: str = ""
+    algorithm: Literal["es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"] = "es256"
+    timestamp_url: str = ""
+    trust_anchors: str = ""
+    include_prompt: bool = True
+
+    @model_validator(mode="after")
+    def _pair(self) -> ProvenanceConfig:
+        if bool(self.cert_chain) != bool(self.private_key):
+            raise ValueError("cert_chain and private_key must be set together")
+        return self
+
+
+class LoggingConfig(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(_Section):
+    service: ServiceConfig = ServiceConfig()
+    model: ModelConfig = ModelConfig()
+    defaults: DefaultsConfig = DefaultsConfig()
+    limits: LimitsConfig = LimitsConfig()
+    provenance: ProvenanceConfig = ProvenanceConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    def with_overrides(self, **sections: dict[str, object]) -> Config:
+        """A copy with some settings replaced, e.g. ``with_overrides(service={"port": 0})``."""
+        data = self.model_dump()
+        for section, values in sections.items():
+            data[section].update(values)
+        return Config.model_validate(data)
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(value: str) -> str:
+        if not value or value.startswith("builtin:"):
+            return value
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else (base / path))
+
+    service = config.service.model_copy(update={"data_dir": Path(resolve(str(config.service.data_dir)))})
+    model = config.model.model_copy(
+        update={key: resolve(getattr(config.model, key)) for key in ("path", "config", "cache_dir")}
+    )
+    provenance = config.provenance.model_copy(
+        update={key: resolve(getattr(config.provenance, key)) for key in ("cert_chain", "private_key", "trust_anchors")}
+    )
+    return config.model_copy(update={"service": service, "model": model, "provenance": provenance})
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    first = error.errors()[0]
+    location = [str(part) for part in first["loc"]]
+    if len(location) >= 2:
+        where = f"[{location[0]}] {'.'.join(location[1:])}"
+    elif location:
+        where = f"[{location[0]}]"
+    else:
+        where = "top level"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting"
+    return f"{source}: {where}: {message}"
+
+
+def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read settings from ``path`` (or ``$ATELIER_CONFIG``, or ``./config.toml`` when present).
+
+    Without any file the built-in defaults apply, with paths relative to the working directory.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = path or environ.get(CONFIG_ENV)
+    if chosen is None and Path("config.toml").is_file():
+        chosen = "config.toml"
+    data: dict = {}
+    base = Path.cwd()
+    source = "defaults"
+    if chosen is not None:
+        file = Path(chosen)
+        source = str(file)
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {file}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file unreadable: {file}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: invalid TOML: {exc}") from None
+        base = file.resolve().parent
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    token = environ.get(SERVICE_TOKEN_ENV)
+    if token:
+        config = config.model_copy(update={"service": config.service.model_copy(update={"token": token})})
+    return _resolve_paths(config, base)

@@ -1,0 +1,1 @@
+"""Atelier's generation service: a local diffusers model behind an aiohttp API, every output C2PA-signed."""

@@ -1,0 +1,117 @@
+"""Finding, loading and placing the model. Nothing here ever reaches the network."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+from diffusers.utils import logging as diffusers_logging
+from safetensors import safe_open
+from transformers.utils import logging as transformers_logging
+
+from atelier.config import BUILTIN_MODEL, ModelConfig
+from generation.builtin import builtin_model_dir
+
+BUILTIN_NOTE = (
+    "built-in model with random weights: it draws noise, not pictures, and exists to run the whole "
+    "system anywhere; set [model] path to a real checkpoint for real images"
+)
+# Keys that only Stable Diffusion XL checkpoints carry (its second text encoder, or the refiner's only one).
+_SDXL_KEY_PREFIXES = ("conditioner.embedders.1.", "conditioner.embedders.0.model.")
+
+
+class ModelLoadError(Exception):
+    """The configured model can't be used; the message is one line naming the path."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    pipeline: DiffusionPipeline
+    name: str
+    builtin: bool
+    device: str
+    dtype: torch.dtype
+
+
+def choose_device(setting: str) -> str:
+    if setting == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if setting == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("[model] device is cuda but no CUDA device is available")
+    return setting
+
+
+def choose_dtype(setting: str, device: str) -> torch.dtype:
+    if setting != "auto":
+        return getattr(torch, setting)
+    if device == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.float32
+
+
+def _single_file_pipeline_class(path: Path) -> type[DiffusionPipeline]:
+    from diffusers import StableDiffusionPipeline, StableDiffusionXLPipeline
+
+    try:
+        with safe_open(str(path), framework="pt") as checkpoint:
+            keys = list(checkpoint.keys())
+    except Exception as exc:
+        raise ModelLoadError(f"model checkpoint unreadable: {path}: {exc}") from None
+    if any(key.startswith(_SDXL_KEY_PREFIXES) for key in keys):
+        return StableDiffusionXLPipeline
+    if any(key.startswith("model.diffusion_model.") for key in keys):
+        return StableDiffusionPipeline
+    raise ModelLoadError(f"model checkpoint is not a Stable Diffusion 1.x, 2.x or XL checkpoint: {path}")
+
+
+def _load_from_disk(config: ModelConfig, dtype: torch.dtype) -> DiffusionPipeline:
+    path = Path(config.path)
+    if not path.exists():
+        raise ModelLoadError(f"model not found: {path}")
+    if not os.access(path, os.R_OK):
+        raise ModelLoadError(f"model unreadable: {path}")
+    try:
+        if path.is_dir():
+            if not (path / "model_index.json").is_file():
+                raise ModelLoadError(f"model folder has no model_index.json (not a diffusers folder): {path}")
+            return AutoPipelineForText2Image.from_pretrained(path, torch_dtype=dtype, local_files_only=True)
+        if path.suffix != ".safetensors":
+            raise ModelLoadError(f"model file must be a .safetensors checkpoint: {path}")
+        pipeline_class = _single_file_pipeline_class(path)
+        options: dict = {"torch_dtype": dtype, "local_files_only": True}
+        if config.config:
+            options["config"] = config.config
+        return pipeline_class.from_single_file(str(path), **options)
+    except ModelLoadError:
+        raise
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        hint = ""
+        if path.is_file() and not config.config:
+            hint = " (set [model] config to a local diffusers folder holding the base model's configs)"
+        raise ModelLoadError(f"model could not be loaded from {path}: {first_line}{hint}") from None
+
+
+def load_model(config: ModelConfig, data_dir: Path) -> LoadedModel:
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = choose_device(config.device)
+    dtype = choose_dtype(config.dtype, device)
+    builtin = config.path == BUILTIN_MODEL
+    if builtin:
+        cache_dir = Path(config.cache_dir) if config.cache_dir else data_dir / "models"
+        folder = builtin_model_dir(cache_dir)
+        pipeline = AutoPipelineForText2Image.from_pretrained(folder, torch_dtype=dtype, local_files_only=True)
+    elif config.path.startswith("builtin:"):
+        raise ModelLoadError(f"unknown built-in model {config.path!r}; the only one is {BUILTIN_MODEL!r}")
+    else:
+        pipeline = _load_from_disk(config, dtype)
+    pipeline.to(device)
+    pipeline.set_progress_bar_config(disable=True)
+    name = BUILTIN_MODEL if builtin else Path(config.path).name
+    return LoadedModel(pipeline=pipeline, name=name, builtin=builtin, device=device, dtype=dtype)

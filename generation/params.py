@@ -1,0 +1,101 @@
+"""Request parameters: their types (pydantic) and the operator's limits (config), with field-named errors."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, ValidationError
+
+from atelier.config import DefaultsConfig, LimitsConfig
+from generation.errors import invalid
+from generation.jobs import Sampling
+
+MAX_SEED = 2**32 - 1
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    prompt: StrictStr | None = None
+    negative_prompt: StrictStr = ""
+    steps: StrictInt | None = None
+    guidance: float | None = None
+    seed: StrictInt | None = None
+    count: StrictInt = 1
+    wait: StrictBool = True
+
+
+class GenerateParams(_Params):
+    width: StrictInt | None = None
+    height: StrictInt | None = None
+
+
+class EditParams(_Params):
+    parent: StrictStr | None = None
+    strength: float | None = None
+    mask: StrictStr | None = None
+
+
+P = TypeVar("P", bound=_Params)
+
+
+def parse_params(model: type[P], data: object) -> P:
+    if not isinstance(data, dict):
+        raise invalid("body", "the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+        raise invalid(field, f"{field}: {message}") from None
+
+
+def _check_range(field: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise invalid(field, f"{field} must be between {low} and {high} (got {value})")
+
+
+def _check_prompt(field: str, text: str, limits: LimitsConfig, required: bool) -> str:
+    text = text.strip()
+    if required and not text:
+        raise invalid(field, f"{field} is required and must not be empty")
+    if len(text) > limits.max_prompt_chars:
+        raise invalid(field, f"{field} is {len(text)} characters; the limit is {limits.max_prompt_chars}")
+    if "\x00" in text:
+        raise invalid(field, f"{field} contains a NUL character")
+    return text
+
+
+def check_side(field: str, value: int, limits: LimitsConfig) -> int:
+    _check_range(field, value, limits.min_side, limits.max_side)
+    if value % 8:
+        raise invalid(field, f"{field} must be a multiple of 8 (got {value})")
+    return value
+
+
+def sampling(params: _Params, defaults: DefaultsConfig, limits: LimitsConfig) -> Sampling:
+    prompt = _check_prompt("prompt", params.prompt or "", limits, required=True)
+    negative = _check_prompt("negative_prompt", params.negative_prompt, limits, required=False)
+    steps = defaults.steps if params.steps is None else params.steps
+    _check_range("steps", steps, 1, limits.max_steps)
+    guidance = defaults.guidance if params.guidance is None else params.guidance
+    _check_range("guidance", guidance, 0, limits.max_guidance)
+    _check_range("count", params.count, 1, limits.max_count)
+    seed = secrets.randbelow(MAX_SEED + 1 - limits.max_count) if params.seed is None else params.seed
+    _check_range("seed", seed, 0, MAX_SEED)
+    # Image i of a request uses seed + i, so any single image can be reproduced on its own.
+    seeds = tuple((seed + index) % (MAX_SEED + 1) for index in range(params.count))
+    return Sampling(prompt=prompt, negative_prompt=negative, steps=steps, guidance=float(guidance), seeds=seeds)
+
+
+def edit_strength(params: EditParams, steps: int, defaults: DefaultsConfig) -> float:
+    strength = defaults.strength if params.strength is None else params.strength
+    if not 0 < strength <= 1:
+        raise invalid("strength", f"strength must be above 0 and at most 1 (got {strength})")
+    if int(steps * strength) < 1:
+        raise invalid(
+            "strength", f"strength {strength} with {steps} steps runs no step at all: raise strength or steps"
+        )
+    return float(strength)
