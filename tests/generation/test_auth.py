@@ -1,0 +1,39 @@
+import pytest
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+async def guarded(start_service):
+    async with start_service(service={"token": TOKEN}) as client:
+        yield client
+
+
+async def test_healthz_is_open_without_a_token(guarded):
+    assert (await guarded.get("/healthz")).status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/v1/generate"),
+        ("POST", "/v1/edit"),
+        ("GET", "/v1/jobs/x"),
+        ("GET", "/v1/images/" + "a" * 32),
+        ("GET", "/metrics"),
+    ],
+)
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN])
+async def test_everything_else_needs_the_bearer_token(guarded, method, path, header):
+    headers = {"Authorization": header} if header else {}
+    response = await guarded.request(method, path, json={"prompt": "x"}, headers=headers)
+    assert response.status == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert (await response.json())["error"]["code"] == "unauthorized"
+
+
+async def test_the_right_token_is_let_through(guarded):
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    response = await guarded.post("/v1/generate", json={"prompt": "a kite"}, headers=headers)
+    assert response.status == 200
+    assert (await guarded.get("/metrics", headers=headers)).status == 200

@@ -1,0 +1,112 @@
+import base64
+import io
+
+import numpy
+from aiohttp import FormData
+from PIL import Image
+
+from generation.provenance import AI_COMPOSITE, AI_GENERATED, EDITED, OPENED
+from tests.generation.helpers import (
+    actions_of,
+    dev_root,
+    edit,
+    generate,
+    image_bytes,
+    pixels,
+    png_bytes,
+    read_credential,
+)
+
+
+async def test_edit_chain_three_deep_keeps_every_parent_in_the_credential(client):
+    root = (await generate(client, seed=3))["images"][0]["id"]
+    chain = [root]
+    for prompt in ("the fox at night", "the fox at night, snowing", "the fox at night, snowing, lanterns"):
+        result = await edit(client, chain[-1], prompt=prompt)
+        chain.append(result["images"][0]["id"])
+
+    for depth in range(1, 4):
+        data = await image_bytes(client, chain[depth])
+        state, store = read_credential(data, dev_root(client))
+        assert state == "Trusted"
+        active = store["manifests"][store["active_manifest"]]
+        (ingredient,) = active["ingredients"]
+        assert ingredient["relationship"] == "parentOf"
+        assert ingredient["title"] == f"{chain[depth - 1]}.png"
+        opened, edited = actions_of(active)
+        assert opened["action"] == OPENED
+        assert edited["action"] == EDITED
+        assert edited["digitalSourceType"] == AI_GENERATED
+        # The whole history travels with the file: one manifest per generation and edit.
+        assert len(store["manifests"]) == depth + 1
+
+    report = await (await client.get(f"/v1/images/{chain[3]}/provenance")).json()
+    assert report["validation_state"] == "Trusted"
+    assert report["parent"] == chain[2]
+    assert report["parents"] == [chain[2], chain[1], chain[0]]
+    assert [action["action"] for action in report["actions"]] == [OPENED, EDITED]
+    assert report["parameters"]["prompt"] == "the fox at night, snowing, lanterns"
+
+
+async def test_edit_keeps_the_parent_size_and_changes_the_picture(client):
+    parent = (await generate(client, width=96, height=64))["images"][0]
+    result = await edit(client, parent["id"], strength=0.5)
+    child = result["images"][0]
+    assert (child["width"], child["height"]) == (96, 64)
+    assert pixels(await image_bytes(client, child["id"])) != pixels(await image_bytes(client, parent["id"]))
+
+
+async def test_edit_of_an_uploaded_photo_is_a_composite(client):
+    form = FormData()
+    form.add_field("params", '{"prompt": "make it a watercolour", "strength": 0.7}', content_type="application/json")
+    form.add_field("image", png_bytes((120, 80), fmt="JPEG"), filename="photo.jpg", content_type="image/jpeg")
+    response = await client.post("/v1/edit", data=form)
+    assert response.status == 200, await response.text()
+    image = (await response.json())["images"][0]
+    # Scaled to multiples of 8.
+    assert (image["width"], image["height"]) == (120, 80)
+
+    state, store = read_credential(await image_bytes(client, image["id"]), dev_root(client))
+    assert state == "Trusted"
+    active = store["manifests"][store["active_manifest"]]
+    assert active["ingredients"][0]["format"] == "image/jpeg"
+    assert actions_of(active)[1]["digitalSourceType"] == AI_COMPOSITE
+
+
+async def test_masked_edit_changes_only_the_white_region(client):
+    parent = (await generate(client, seed=9))["images"][0]["id"]
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (16, 16, 48, 48))
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+
+    result = await edit(client, parent, prompt="a lantern", mask=encoded, strength=0.9)
+
+    before = numpy.frombuffer(pixels(await image_bytes(client, parent)), numpy.uint8).reshape(64, 64, 3)
+    after = numpy.frombuffer(pixels(await image_bytes(client, result["images"][0]["id"])), numpy.uint8).reshape(
+        64, 64, 3
+    )
+    outside = numpy.ones((64, 64), bool)
+    outside[16:48, 16:48] = False
+    assert (before[outside] == after[outside]).all()
+    assert (before[20:44, 20:44] != after[20:44, 20:44]).any()
+
+
+async def test_mask_as_a_multipart_part_with_a_parent(client):
+    parent = (await generate(client))["images"][0]["id"]
+    mask = Image.new("L", (32, 32), 0)
+    mask.paste(255, (0, 0, 16, 32))
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    form = FormData()
+    form.add_field("params", f'{{"prompt": "a door", "parent": "{parent}"}}', content_type="application/json")
+    form.add_field("mask", buffer.getvalue(), filename="mask.png", content_type="image/png")
+    response = await client.post("/v1/edit", data=form)
+    assert response.status == 200, await response.text()
+    child = (await response.json())["images"][0]["id"]
+
+    before = numpy.frombuffer(pixels(await image_bytes(client, parent)), numpy.uint8).reshape(64, 64, 3)
+    after = numpy.frombuffer(pixels(await image_bytes(client, child)), numpy.uint8).reshape(64, 64, 3)
+    # The half-size mask is scaled up: the right half is kept.
+    assert (before[:, 32:] == after[:, 32:]).all()
