@@ -60,5 +60,5 @@ def build_service(config: Config) -> web.Application:
         config.service.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StartupError(f"data dir unusable: {config.service.data_dir}: {exc.strerror}") from None
-    provenance = load_provenance(config)
-    return create_app(config, load_engine(config), provenance)
+    engine = load_engine(config)
+    return create_app(config, engine, load_provenance(config))
