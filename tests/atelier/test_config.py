@@ -58,5 +58,5 @@ def test_bad_settings_are_named_in_one_line(tmp_path, text, message):
 
 
 def test_missing_config_file_is_named(tmp_path):
-    with pytest.raises(ConfigError, match="config file not found: .*nope.toml"):
+    with pytest.raises(ConfigError, match=r"config file not found: .*nope\.toml"):
         load_config(tmp_path / "nope.toml", environ={})
