@@ -28,6 +28,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--config", help="settings file (default: $ATELIER_CONFIG, else ./config.toml)")
     parser.add_argument("--host", help="address to listen on (default from [service] host)")
     parser.add_argument("--port", type=int, help="port to listen on (default from [service] port)")
+    parser.add_argument("--model", help="builtin:tiny, a diffusers folder or a .safetensors file ([model] path)")
     parser.add_argument("--data-dir", help="where images, records and keys are kept (default [service] data_dir)")
     return parser.parse_args(argv)
 
@@ -41,6 +42,9 @@ def effective_config(args: argparse.Namespace) -> Config:
     }
     if "data_dir" in overrides:
         overrides["data_dir"] = str(Path(overrides["data_dir"]).resolve())
+    if args.model is not None:
+        model = args.model if args.model.startswith("builtin:") else str(Path(args.model).resolve())
+        config = config.with_overrides(model={"path": model})
     return config.with_overrides(service=overrides) if overrides else config
 
 
