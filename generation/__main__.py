@@ -11,6 +11,7 @@ from aiohttp import web
 
 from atelier.config import Config, ConfigError, load_config
 from atelier.logs import configure_logging, get_logger
+from generation.demo import run_demo
 from generation.service import StartupError, build_service
 
 PROGRAM = "atelier-generation"
@@ -52,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         config = effective_config(args)
-        configure_logging(config.logging.level)
         if args.command == "demo":
-            from generation.demo import run_demo
-
+            # The demo prints its own summary; request-by-request events would drown it.
+            configure_logging("warning" if config.logging.level == "info" else config.logging.level)
             return asyncio.run(run_demo(config))
+        configure_logging(config.logging.level)
         app = build_service(config)
     except (ConfigError, StartupError) as exc:
         print(f"{PROGRAM}: {exc}", file=sys.stderr)

@@ -110,3 +110,29 @@ async def test_mask_as_a_multipart_part_with_a_parent(client):
     after = numpy.frombuffer(pixels(await image_bytes(client, child)), numpy.uint8).reshape(64, 64, 3)
     # The half-size mask is scaled up: the right half is kept.
     assert (before[:, 32:] == after[:, 32:]).all()
+
+
+async def test_edit_can_ask_for_several_variations(client):
+    parent = (await generate(client))["images"][0]["id"]
+    result = await edit(client, parent, count=2, seed=11)
+    assert [image["seed"] for image in result["images"]] == [11, 12]
+    first, second = [await image_bytes(client, image["id"]) for image in result["images"]]
+    assert pixels(first) != pixels(second)
+
+
+async def test_webp_upload_is_accepted(client):
+    form = FormData()
+    form.add_field("params", '{"prompt": "brighter"}', content_type="application/json")
+    form.add_field("image", png_bytes((64, 64), fmt="WEBP"), filename="p.webp", content_type="image/webp")
+    response = await client.post("/v1/edit", data=form)
+    assert response.status == 200, await response.text()
+
+
+async def test_large_uploads_are_scaled_to_the_edit_limit(start_service):
+    async with start_service(limits={"max_edit_side": 256}) as client:
+        form = FormData()
+        form.add_field("params", '{"prompt": "brighter"}', content_type="application/json")
+        form.add_field("image", png_bytes((2000, 1003), fmt="JPEG"), filename="p.jpg", content_type="image/jpeg")
+        response = await client.post("/v1/edit", data=form)
+        image = (await response.json())["images"][0]
+        assert (image["width"], image["height"]) == (256, 128)
