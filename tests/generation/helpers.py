@@ -6,6 +6,7 @@ import io
 import json
 
 import c2pa
+from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
@@ -59,3 +60,12 @@ def read_credential(data: bytes, trust_root: str | None) -> tuple[str, dict]:
 def actions_of(manifest: dict) -> list[dict]:
     assertion = next(a for a in manifest["assertions"] if a["label"].startswith("c2pa.actions"))
     return assertion["data"]["actions"]
+
+
+def upload_form(params: dict, **files: tuple[bytes, str]) -> FormData:
+    """A multipart edit: JSON ``params`` plus file parts given as ``name=(data, content_type)``."""
+    form = FormData()
+    form.add_field("params", json.dumps(params), content_type="application/json")
+    for name, (data, content_type) in files.items():
+        form.add_field(name, data, filename=name, content_type=content_type)
+    return form

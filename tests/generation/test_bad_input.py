@@ -10,7 +10,7 @@ import pytest
 from aiohttp import FormData
 from PIL import Image
 
-from tests.generation.helpers import generate, png_bytes
+from tests.generation.helpers import generate, png_bytes, upload_form
 
 UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
 
@@ -157,18 +157,14 @@ UPLOAD_CASES = [
 )
 async def test_edit_refuses_bad_uploads(start_service, data, content_type, status):
     async with start_service(limits={"max_upload_pixels": 40_000_000}) as client:
-        form = FormData()
-        form.add_field("params", json.dumps({"prompt": "x"}), content_type="application/json")
-        form.add_field("image", data, filename="upload", content_type=content_type)
+        form = upload_form({"prompt": "x"}, image=(data, content_type))
         response = await client.post("/v1/edit", data=form)
         await assert_refused(client, response, status, "image")
 
 
 async def test_oversized_upload_is_refused_before_decoding(start_service):
     async with start_service(limits={"max_upload_bytes": 4096}) as client:
-        form = FormData()
-        form.add_field("params", json.dumps({"prompt": "x"}), content_type="application/json")
-        form.add_field("image", b"\0" * 10_000, filename="big.png", content_type="image/png")
+        form = upload_form({"prompt": "x"}, image=(b"\0" * 10_000, "image/png"))
         response = await client.post("/v1/edit", data=form)
         await assert_refused(client, response, 413, "image")
 

@@ -2,7 +2,6 @@ import base64
 import io
 
 import numpy
-from aiohttp import FormData
 from PIL import Image
 
 from generation.provenance import AI_COMPOSITE, AI_GENERATED, EDITED, OPENED
@@ -15,6 +14,7 @@ from tests.generation.helpers import (
     pixels,
     png_bytes,
     read_credential,
+    upload_form,
 )
 
 
@@ -57,9 +57,9 @@ async def test_edit_keeps_the_parent_size_and_changes_the_picture(client):
 
 
 async def test_edit_of_an_uploaded_photo_is_a_composite(client):
-    form = FormData()
-    form.add_field("params", '{"prompt": "make it a watercolour", "strength": 0.7}', content_type="application/json")
-    form.add_field("image", png_bytes((120, 80), fmt="JPEG"), filename="photo.jpg", content_type="image/jpeg")
+    form = upload_form(
+        {"prompt": "make it a watercolour", "strength": 0.7}, image=(png_bytes((120, 80), fmt="JPEG"), "image/jpeg")
+    )
     response = await client.post("/v1/edit", data=form)
     assert response.status == 200, await response.text()
     image = (await response.json())["images"][0]
@@ -99,9 +99,7 @@ async def test_mask_as_a_multipart_part_with_a_parent(client):
     mask.paste(255, (0, 0, 16, 32))
     buffer = io.BytesIO()
     mask.save(buffer, format="PNG")
-    form = FormData()
-    form.add_field("params", f'{{"prompt": "a door", "parent": "{parent}"}}', content_type="application/json")
-    form.add_field("mask", buffer.getvalue(), filename="mask.png", content_type="image/png")
+    form = upload_form({"prompt": "a door", "parent": parent}, mask=(buffer.getvalue(), "image/png"))
     response = await client.post("/v1/edit", data=form)
     assert response.status == 200, await response.text()
     child = (await response.json())["images"][0]["id"]
@@ -121,18 +119,14 @@ async def test_edit_can_ask_for_several_variations(client):
 
 
 async def test_webp_upload_is_accepted(client):
-    form = FormData()
-    form.add_field("params", '{"prompt": "brighter"}', content_type="application/json")
-    form.add_field("image", png_bytes((64, 64), fmt="WEBP"), filename="p.webp", content_type="image/webp")
+    form = upload_form({"prompt": "brighter"}, image=(png_bytes((64, 64), fmt="WEBP"), "image/webp"))
     response = await client.post("/v1/edit", data=form)
     assert response.status == 200, await response.text()
 
 
 async def test_large_uploads_are_scaled_to_the_edit_limit(start_service):
     async with start_service(limits={"max_edit_side": 256}) as client:
-        form = FormData()
-        form.add_field("params", '{"prompt": "brighter"}', content_type="application/json")
-        form.add_field("image", png_bytes((2000, 1003), fmt="JPEG"), filename="p.jpg", content_type="image/jpeg")
+        form = upload_form({"prompt": "brighter"}, image=(png_bytes((2000, 1003), fmt="JPEG"), "image/jpeg"))
         response = await client.post("/v1/edit", data=form)
         image = (await response.json())["images"][0]
         assert (image["width"], image["height"]) == (256, 128)
