@@ -1,0 +1,138 @@
+"""The prompt of a conversation as structured state, so each edit changes one part and keeps the rest.
+
+"a fox in the snow" then "make it night" then "as a watercolour" gives
+"a fox in the snow, at night, watercolor painting": the subject and every earlier change stay; a second
+"at sunset" replaces "at night" rather than piling up contradictions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+SLOTS = ("style", "lighting", "weather", "mood", "colour")
+_ARTICLE = re.compile(r"^(?:the|a|an|some|my|his|her|its|their)\s+", re.IGNORECASE)
+
+
+def without_article(text: str) -> str:
+    return _ARTICLE.sub("", text.strip())
+
+
+def _mentions(text: str, thing: str) -> re.Match | None:
+    """Where ``thing`` (with or without its article) appears in ``text`` as whole words."""
+    core = re.escape(without_article(thing))
+    return re.search(rf"(?:\b(?:the|a|an|some)\s+)?\b{core}\b", text, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PromptState:
+    subject: str
+    additions: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()
+    slots: dict[str, str] = field(default_factory=dict)
+    negative: tuple[str, ...] = ()
+
+    def compose(self) -> str:
+        parts = [self.subject]
+        parts += [f"with {addition}" for addition in self.additions]
+        parts += list(self.details)
+        parts += [self.slots[slot] for slot in SLOTS if self.slots.get(slot)]
+        return ", ".join(part for part in parts if part)
+
+    def negative_prompt(self) -> str:
+        return ", ".join(self.negative)
+
+    def with_slot(self, slot: str, value: str) -> PromptState:
+        return replace(self, slots={**self.slots, slot: value})
+
+    def with_detail(self, detail: str) -> PromptState:
+        if detail.lower() in (existing.lower() for existing in self.details):
+            return self
+        return replace(self, details=(*self.details, detail))
+
+    def adding(self, thing: str) -> PromptState:
+        negative = tuple(
+            item for item in self.negative if without_article(item).lower() != without_article(thing).lower()
+        )
+        return replace(self, additions=(*self.additions, thing), negative=negative)
+
+    def removing(self, thing: str) -> PromptState:
+        """Take ``thing`` out of the prompt wherever it was written, and keep it out with the negative prompt."""
+        subject = _strip_mention(self.subject, thing)
+        additions = tuple(item for item in self.additions if not _mentions(item, thing))
+        details = tuple(item for item in self.details if not _mentions(item, thing))
+        negative = self.negative
+        core = without_article(thing)
+        if core.lower() not in (item.lower() for item in negative):
+            negative = (*negative, core)
+        return replace(self, subject=subject or self.subject, additions=additions, details=details, negative=negative)
+
+    def replacing(self, old: str, new: str, exclude_old: bool = True) -> PromptState:
+        """Swap ``old`` for ``new`` where it appears, else add ``new``; ``old`` goes to the negative prompt
+        unless ``exclude_old`` is False (a recolouring keeps the thing itself)."""
+        found = False
+
+        def swap(text: str) -> str:
+            nonlocal found
+            match = _mentions(text, old)
+            if not match:
+                return text
+            found = True
+            written = match.group(0)
+            # Keep the prompt's own article: "a cat" -> "a fox", not "fox" or "the fox".
+            article = written[: len(written) - len(without_article(written))]
+            replacement = article + without_article(new) if article else new
+            return text[: match.start()] + replacement + text[match.end() :]
+
+        state = replace(
+            self,
+            subject=swap(self.subject),
+            additions=tuple(swap(item) for item in self.additions),
+            details=tuple(swap(item) for item in self.details),
+        )
+        if not found:
+            state = state.adding(new)
+        if not exclude_old:
+            return state
+        core = without_article(old)
+        negative = tuple(
+            item for item in state.negative if without_article(item).lower() != without_article(new).lower()
+        )
+        if core.lower() not in (item.lower() for item in negative):
+            negative = (*negative, core)
+        return replace(state, negative=negative)
+
+    def to_json(self) -> dict:
+        return {
+            "subject": self.subject,
+            "additions": list(self.additions),
+            "details": list(self.details),
+            "slots": dict(self.slots),
+            "negative": list(self.negative),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> PromptState:
+        return cls(
+            subject=data["subject"],
+            additions=tuple(data.get("additions", ())),
+            details=tuple(data.get("details", ())),
+            slots=dict(data.get("slots", {})),
+            negative=tuple(data.get("negative", ())),
+        )
+
+    @classmethod
+    def start(cls, prompt: str, negative: str = "") -> PromptState:
+        negatives = tuple(part.strip() for part in negative.split(",") if part.strip())
+        return cls(subject=prompt.strip(), negative=negatives)
+
+
+def _strip_mention(text: str, thing: str) -> str:
+    match = _mentions(text, thing)
+    if not match:
+        return text
+    before, after = text[: match.start()], text[match.end() :]
+    # Drop a joining "with"/"and" left dangling before the removed words.
+    before = re.sub(r"\s*(?:,\s*)?(?:with|and|avec|et)\s*$", "", before, flags=re.IGNORECASE)
+    joined = (before.rstrip() + " " + after.lstrip()).strip()
+    return re.sub(r"\s+,", ",", re.sub(r"\s{2,}", " ", joined)).strip(" ,")

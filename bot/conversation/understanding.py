@@ -1,0 +1,319 @@
+"""What a turn in a conversation asks for: a new image, going back, or an edit of the current one.
+
+Rules, not a language model: they are fast, predictable and testable, and they show the user what was
+understood (the composed prompt is always displayed). English and French are understood.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.conversation.lexicon import COLOURS, FRENCH_WORDS, LIGHTING, MOODS, PALETTES, STYLES, WEATHER
+from bot.conversation.prompt import PromptState, without_article
+
+
+class EditKind(StrEnum):
+    MOOD = "mood"
+    LIGHTING = "lighting"
+    WEATHER = "weather"
+    COLOUR = "colour"
+    STYLE = "style"
+    ADD = "add"
+    REMOVE = "remove"
+    REPLACE = "replace"
+    DETAIL = "detail"
+    RECOLOUR = "recolour"
+
+
+# How far each kind of edit may move away from the previous image: light touches keep the composition.
+STRENGTH = {
+    EditKind.MOOD: 0.4,
+    EditKind.COLOUR: 0.45,
+    EditKind.LIGHTING: 0.5,
+    EditKind.WEATHER: 0.55,
+    EditKind.DETAIL: 0.55,
+    EditKind.RECOLOUR: 0.6,
+    EditKind.STYLE: 0.65,
+    EditKind.ADD: 0.7,
+    EditKind.REPLACE: 0.7,
+    EditKind.REMOVE: 0.75,
+}
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """Start again: a fresh generation. ``prompt`` None means the conversation's first prompt, new seed."""
+
+    prompt: str | None
+
+
+@dataclass(frozen=True)
+class Undo:
+    pass
+
+
+@dataclass(frozen=True)
+class SelectImage:
+    """Go to image ``number`` of the thread, and edit it with ``then`` when the turn says more."""
+
+    number: int
+    then: str | None
+
+
+@dataclass(frozen=True)
+class Edit:
+    kind: EditKind
+    state: PromptState
+    strength: float
+
+    @property
+    def prompt(self) -> str:
+        return self.state.compose()
+
+    @property
+    def negative_prompt(self) -> str:
+        return self.state.negative_prompt()
+
+
+Intent = NewImage | Undo | SelectImage | Edit
+
+_POLITE = re.compile(
+    r"^(?:(?:ok(?:ay)?|now|and|then|also|hmm+|so|alright|right|et|puis|maintenant|alors|bon|d'accord|ensuite)[\s,]+"
+    r"|(?:please|pls|plz|can you|could you|would you|will you|i want you to|i'd like you to|let's|lets"
+    r"|s'il te pla[iî]t|s'il vous pla[iî]t|stp|svp|peux-tu|pourrais-tu|tu peux|tu pourrais|vous pouvez"
+    r"|est-ce que tu peux|j'aimerais que tu|je voudrais que tu)\s+)+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(
+    r"[\s,]*(?:please|pls|plz|s'il te pla[iî]t|s'il vous pla[iî]t|stp|svp|thanks|thank you|merci)?[\s.!?]*$",
+    re.IGNORECASE,
+)
+_NEW = re.compile(
+    r"^(?:new image|new picture|new one|new|another one|start over|start again|restart|from scratch|reset"
+    r"|nouvelle image|nouvelle photo|nouvelle|nouveau|recommencer|recommence|on recommence|repars de z[ée]ro"
+    r"|une autre image)\b\s*[:,-]?\s*(?:(?:of|with|de|d'|avec|:)\s*)?(?P<prompt>.*)$",
+    re.IGNORECASE,
+)
+_UNDO = re.compile(
+    r"^(?:undo|go back|back|revert|revert it|undo that|previous|previous one|step back"
+    r"|annule|annuler|annule [çc]a|retour|reviens en arri[èe]re|revenir en arri[èe]re|d[ée]fais|pr[ée]c[ée]dente?)$",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(
+    r"^(?:(?:go back to|back to|go to|return to|use|take|from|start from|branch from|on|edit"
+    r"|retour [àa]|reviens [àa]|revenir [àa]|retourne [àa]|reprends|reprendre|prends|[àa] partir de|depuis|sur)\s+)?"
+    r"(?:the\s+|l')?(?:#|(?:image|picture|pic|img|photo|number|num[ée]ro|n°)\s*#?\s*)(?P<number>\d{1,4})\b"
+    r"\s*[:,;.\-\u2013]?\s*(?:(?:and|but|then|et|mais|puis)\s+)?(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_ORIGINAL = re.compile(
+    r"^(?:go back to |back to |return to |retour [àa] |reviens [àa] |revenir [àa] )(?:the |l')?"
+    r"(?:original|first(?: one| image)?|premi[èe]re(?: image)?|originale?)$",
+    re.IGNORECASE,
+)
+_REPLACE = [
+    re.compile(r"^(?:replace|swap|switch)\s+(?P<old>.+?)\s+(?:with|by|for)\s+(?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:change|turn|transform|make)\s+(?P<old>.+?)\s+(?:into|to)\s+(?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?:remplace|remplacer|change|changer)\s+(?P<old>.+?)\s+(?:par|en|contre)\s+(?P<new>.+)$", re.I),
+    re.compile(r"^(?:transforme|transformer)\s+(?P<old>.+?)\s+en\s+(?P<new>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<new>.+?)\s+instead of\s+(?P<old>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<new>.+?)\s+(?:au lieu de|à la place de|a la place de)\s+(?P<old>.+)$", re.IGNORECASE),
+]
+_REMOVE = re.compile(
+    r"^(?:remove|delete|erase|get rid of|take out|take away|drop|lose|without|no more|no"
+    r"|enl[èe]ve|enlever|retire|retirer|supprime|supprimer|efface|effacer|[ôo]te|sans|vire|virer"
+    r"|fais dispara[iî]tre|faire dispara[iî]tre)\s+(?P<thing>.+)$",
+    re.IGNORECASE,
+)
+_ADD = re.compile(
+    r"^(?:add|put|include|insert|place|draw|give (?:it|him|her|them)|with|also with|plus"
+    r"|ajoute|ajouter|rajoute|rajouter|mets|mettre|met|place|ins[èe]re|avec|dessine)\s+(?P<thing>.+)$",
+    re.IGNORECASE,
+)
+_STYLE_FRAME = re.compile(
+    r"^(?:(?:make it|turn it into|render it|redo it|do it|draw it|paint it|show it|now|make|rends-le|rends-la"
+    r"|fais-le|fais-la|fais|dessine-le|dessine-la|transforme-le|transforme-la|transforme en|refais-le|refais-la)\s+)?"
+    r"(?:(?:as|in|like|into|en|comme|fa[çc]on|style|en style|au style|dans le style|in the style of|in a|in an|as a"
+    r"|as an|a|an|une?)\s+)*(?P<style>.+?)(?:\s+(?:style|version|look))?$",
+    re.IGNORECASE,
+)
+_ARTIST_STYLE = re.compile(
+    r"^(?:(?:make it|paint it|draw it|redo it|fais-le|rends-le)\s+)?(?:in the style of|à la manière de|a la maniere de"
+    r"|dans le style de|fa[çc]on|like|comme)\s+(?P<artist>.+)$",
+    re.IGNORECASE,
+)
+_MAKE_IT = re.compile(
+    r"^(?:make it|make the (?:image|picture|scene)|make everything|turn it|it should be|it's too|c'est trop"
+    r"|rends-le|rends-la|rends l'image|rend-le|rend-la|fais-le|fais-la|mets-le|mets-la|je le veux|je la veux|rends"
+    r"|plus|more|less|moins|a bit|a little|un peu|slightly|much|way|beaucoup|encore|even|bien)\s+",
+    re.IGNORECASE,
+)
+_WHOLE_PICTURE = {"it", "le", "la", "les", "tout", "everything", "the image", "l'image", "the picture", "the scene"}
+_MAKE_THING_COLOUR = re.compile(
+    r"^(?:make|paint|colou?r|turn|rends|peins|mets)\s+(?P<thing>.+?)\s+(?:en\s+)?(?P<colour>[\wéèê]+)$", re.IGNORECASE
+)
+_PLURAL_ENDINGS = ("s", "x")
+# Words before the name of a light, weather, mood or palette: "at", "in the", "sous la", "un peu plus"...
+_LEADING_WORDS = re.compile(
+    r"^(?:more|less|plus|moins|a bit|un peu|much|way|even|encore|at|in the|in|during|by|under|the|a|an|la|le|les"
+    r"|de|du|des|de la|en|[àa] la|au|sous la|sous le|sous|dans la|dans le|dans|pendant la|pendant le|with|avec)\s+"
+    r"|^l'"
+)
+_BACKGROUND = {"background", "the background", "fond", "the fond", "le fond", "arrière-plan", "l'arrière-plan", "décor"}
+
+
+def _fold(text: str) -> str:
+    """Lower case with typographic quotes and spaces straightened, accents kept."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def clean(text: str) -> str:
+    text = _fold(text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _POLITE.sub("", text)
+        text = _TRAILING.sub("", text)
+    return text.strip(" ,.")
+
+
+def translate(text: str) -> str:
+    """French words of the lexicon into English, with a colour adjective moved before its noun."""
+    text = re.sub(r"\b([ld])'", r"\1' ", text)
+    words = text.split()
+    english = [FRENCH_WORDS.get(word, word).strip() for word in words]
+    for index in range(1, len(words)):
+        if words[index] in COLOURS and words[index - 1] in FRENCH_WORDS:
+            english[index - 1], english[index] = COLOURS[words[index]], english[index - 1]
+    return re.sub(r"\s+", " ", " ".join(english)).replace("of the ", "of the ").strip()
+
+
+def _lookup(table: dict[str, str], phrase: str) -> str | None:
+    phrase = phrase.strip(" ,.!")
+    if phrase in table:
+        return table[phrase]
+    for ending in _PLURAL_ENDINGS:
+        if phrase.endswith(ending) and phrase[: -len(ending)] in table:
+            return table[phrase[: -len(ending)]]
+    return None
+
+
+def _atmosphere(text: str) -> tuple[EditKind, str, str] | None:
+    """Time of day, light, weather, mood or palette named anywhere in a short instruction."""
+    phrase = _MAKE_IT.sub("", text)
+    previous = None
+    while previous != phrase:
+        previous = phrase
+        phrase = _LEADING_WORDS.sub("", phrase).strip()
+    candidates = [text, _MAKE_IT.sub("", text), phrase]
+    for candidate in candidates:
+        for kind, slot, table in (
+            (EditKind.COLOUR, "colour", PALETTES),
+            (EditKind.LIGHTING, "lighting", LIGHTING),
+            (EditKind.WEATHER, "weather", WEATHER),
+            (EditKind.MOOD, "mood", MOODS),
+        ):
+            value = _lookup(table, candidate)
+            if value:
+                return kind, slot, value
+    if text in ("de nuit", "la nuit", "en pleine nuit", "by night"):
+        return EditKind.LIGHTING, "lighting", "at night"
+    return None
+
+
+def _style(text: str) -> str | None:
+    match = _STYLE_FRAME.match(text)
+    if not match:
+        return None
+    return _lookup(STYLES, match.group("style"))
+
+
+def _object(text: str) -> str:
+    return translate(text.strip(" ,.!"))
+
+
+def understand(text: str, state: PromptState | None) -> Intent:
+    """The intent of one turn. Without a current image (``state`` None) every turn is a new image."""
+    cleaned = clean(text)
+    if not cleaned:
+        return NewImage(prompt=None) if state is None else Edit(EditKind.DETAIL, state, STRENGTH[EditKind.DETAIL])
+    if state is None:
+        return NewImage(prompt=text.strip())
+    if match := _NEW.match(cleaned):
+        remainder = match.group("prompt").strip(" :,-")
+        return NewImage(prompt=_original_case(text, remainder) if remainder else None)
+    if _UNDO.match(cleaned):
+        return Undo()
+    if _ORIGINAL.match(cleaned):
+        return SelectImage(number=1, then=None)
+    if match := _REFERENCE.match(cleaned):
+        rest = match.group("rest").strip(" ,.;:-")
+        return SelectImage(number=int(match.group("number")), then=rest or None)
+    return edit_for(cleaned, state)
+
+
+def _original_case(original: str, lowered_tail: str) -> str:
+    """The user's own spelling of the tail of their message (prompts keep their capitals)."""
+    folded = _fold(original)
+    index = folded.rfind(lowered_tail)
+    if index < 0:
+        return lowered_tail
+    tail = unicodedata.normalize("NFKC", original).replace("\u2019", "'")
+    tail = re.sub(r"\s+", " ", tail).strip()
+    return tail[index : index + len(lowered_tail)] if len(tail) == len(folded) else lowered_tail
+
+
+def edit_for(cleaned: str, state: PromptState) -> Edit:
+    def made(kind: EditKind, new_state: PromptState) -> Edit:
+        return Edit(kind=kind, state=new_state, strength=STRENGTH[kind])
+
+    for pattern in _REPLACE:
+        if match := pattern.match(cleaned):
+            old, new = match.group("old"), match.group("new")
+            if old in _WHOLE_PICTURE or _style(new) or _atmosphere(new) or _whole_colour(new):
+                break
+            if old in _BACKGROUND:
+                return made(EditKind.REPLACE, state.adding(f"{_object(new)} in the background"))
+            return made(EditKind.REPLACE, state.replacing(_object(old), _object(new)))
+    if match := _MAKE_THING_COLOUR.match(cleaned):
+        colour = COLOURS.get(match.group("colour"))
+        thing = match.group("thing")
+        if colour and thing not in _WHOLE_PICTURE:
+            bare = without_article(_object(thing))
+            return made(EditKind.RECOLOUR, state.replacing(bare, f"{colour} {bare}", exclude_old=False))
+    if match := _REMOVE.match(cleaned):
+        thing = match.group("thing")
+        if not (_atmosphere(thing) and cleaned.startswith(("no ", "without", "sans"))):
+            return made(EditKind.REMOVE, state.removing(_object(thing)))
+    if match := _ARTIST_STYLE.match(cleaned):
+        artist = match.group("artist").strip()
+        style = _lookup(STYLES, artist)
+        return made(EditKind.STYLE, state.with_slot("style", style or f"in the style of {artist}"))
+    if style := _style(cleaned):
+        return made(EditKind.STYLE, state.with_slot("style", style))
+    if found := _atmosphere(cleaned):
+        kind, slot, value = found
+        return made(kind, state.with_slot(slot, value))
+    if colour := _whole_colour(cleaned):
+        return made(EditKind.COLOUR, state.with_slot("colour", f"{colour} color scheme"))
+    if match := _ADD.match(cleaned):
+        thing = match.group("thing")
+        if style := _style(thing):
+            return made(EditKind.STYLE, state.with_slot("style", style))
+        if found := _atmosphere(thing):
+            kind, slot, value = found
+            return made(kind, state.with_slot(slot, value))
+        return made(EditKind.ADD, state.adding(_object(thing)))
+    detail = _object(_MAKE_IT.sub("", cleaned) if cleaned.startswith(("make it", "rends-le", "rends-la")) else cleaned)
+    return made(EditKind.DETAIL, state.with_detail(detail))
+
+
+def _whole_colour(cleaned: str) -> str | None:
+    """'make it blue', 'en bleu', 'all red': a colour for the whole picture."""
+    phrase = _MAKE_IT.sub("", cleaned)
+    phrase = re.sub(r"^(?:all|entirely|tout|toute|tout en|en|in)\s+", "", phrase).strip()
+    return COLOURS.get(phrase)
