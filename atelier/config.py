@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 CONFIG_ENV = "ATELIER_CONFIG"
 SERVICE_TOKEN_ENV = "ATELIER_SERVICE_TOKEN"
+DISCORD_TOKEN_ENV = "DISCORD_TOKEN"
 BUILTIN_MODEL = "builtin:tiny"
 
 
@@ -85,6 +86,22 @@ class ProvenanceConfig(_Section):
         return self
 
 
+class BotConfig(_Section):
+    service_url: str = "http://127.0.0.1:8765"
+    database: str = "data/bot.db"
+    console_dir: str = "data/console"
+    start_service: bool = True
+    variations: int = Field(2, ge=1, le=4)
+    max_attachment_bytes: int = Field(8 * 1024 * 1024, ge=1024)
+    thread_archive_minutes: Literal[60, 1440, 4320, 10080] = 1440
+
+
+class DiscordConfig(_Section):
+    token: str = ""
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg"
+
+
 class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -95,7 +112,24 @@ class Config(_Section):
     defaults: DefaultsConfig = DefaultsConfig()
     limits: LimitsConfig = LimitsConfig()
     provenance: ProvenanceConfig = ProvenanceConfig()
+    bot: BotConfig = BotConfig()
+    discord: DiscordConfig = DiscordConfig()
     logging: LoggingConfig = LoggingConfig()
+
+    @model_validator(mode="after")
+    def _defaults_within_limits(self) -> Config:
+        defaults, limits = self.defaults, self.limits
+        for side in ("width", "height"):
+            value = getattr(defaults, side)
+            if not limits.min_side <= value <= limits.max_side or value % 8:
+                raise ValueError(
+                    f"[defaults] {side} = {value} must be a multiple of 8 between [limits] min_side and max_side"
+                )
+        if defaults.steps > limits.max_steps:
+            raise ValueError(f"[defaults] steps = {defaults.steps} is above [limits] max_steps")
+        if defaults.guidance > limits.max_guidance:
+            raise ValueError(f"[defaults] guidance = {defaults.guidance} is above [limits] max_guidance")
+        return self
 
     def with_overrides(self, **sections: dict[str, object]) -> Config:
         """A copy with some settings replaced, e.g. ``with_overrides(service={"port": 0})``."""
@@ -119,7 +153,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     provenance = config.provenance.model_copy(
         update={key: resolve(getattr(config.provenance, key)) for key in ("cert_chain", "private_key", "trust_anchors")}
     )
-    return config.model_copy(update={"service": service, "model": model, "provenance": provenance})
+    bot = config.bot.model_copy(update={key: resolve(getattr(config.bot, key)) for key in ("database", "console_dir")})
+    return config.model_copy(update={"service": service, "model": model, "provenance": provenance, "bot": bot})
 
 
 def _describe(error: ValidationError, source: str) -> str:
@@ -130,7 +165,7 @@ def _describe(error: ValidationError, source: str) -> str:
     elif location:
         where = f"[{location[0]}]"
     else:
-        where = "top level"
+        return f"{source}: {first['msg'].removeprefix('Value error, ')}"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown setting"
@@ -168,4 +203,7 @@ def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, s
     token = environ.get(SERVICE_TOKEN_ENV)
     if token:
         config = config.model_copy(update={"service": config.service.model_copy(update={"token": token})})
+    discord_token = environ.get(DISCORD_TOKEN_ENV)
+    if discord_token:
+        config = config.model_copy(update={"discord": config.discord.model_copy(update={"token": discord_token})})
     return _resolve_paths(config, base)

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp.web_protocol import RequestPayloadError
 from PIL import Image
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -47,6 +49,10 @@ STORE = web.AppKey("store", ImageStore)
 WORKER = web.AppKey("worker", Worker)
 METRICS = web.AppKey("metrics", Metrics)
 JOB_LOG = web.AppKey("job_log", JobLog)
+DECODING = web.AppKey("decoding", asyncio.Semaphore)
+IMAGE_CACHING = web.AppKey("image_caching", str)
+# Uploads decoded at once: each may take a few hundred MB while it is decoded.
+CONCURRENT_DECODES = 2
 
 
 # ---------------------------------------------------------------- middlewares
@@ -63,6 +69,8 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
             response.headers["WWW-Authenticate"] = "Bearer"
         if error.status == 503:
             response.headers["Retry-After"] = "5"
+    except (BadHttpMessage, RequestPayloadError) as exc:
+        response = web.json_response(invalid("body", f"malformed request body: {exc}").to_json(), status=400)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -90,13 +98,15 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
 
 
 def bearer_auth(token: str):
-    expected = f"Bearer {token}".encode()
+    expected = token.encode()
 
     @web.middleware
     async def check(request: web.Request, handler) -> web.StreamResponse:
         if request.path not in PUBLIC_PATHS:
-            given = request.headers.get("Authorization", "").encode()
-            if not hmac.compare_digest(given, expected):
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            # Header values arrive surrogate-escaped when they are not ASCII; compare their raw bytes.
+            given_bytes = given.strip().encode("utf-8", "surrogateescape")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given_bytes, expected):
                 raise ApiError(401, "unauthorized", "missing or wrong bearer token in the Authorization header")
         return await handler(request)
 
@@ -106,14 +116,20 @@ def bearer_auth(token: str):
 # ---------------------------------------------------------------- reading requests
 
 
-async def _json_body(request: web.Request) -> dict:
-    if request.content_type != "application/json":
-        raise unsupported_media("body", f"expected application/json, got {request.content_type or 'nothing'}")
-    raw = await request.read()
+def _parse_json(raw: bytes, field: str) -> object:
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise invalid("body", f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise invalid(field, f"{field}: JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, integers too long to convert
+        raise invalid(field, f"{field}: malformed JSON: {exc}") from None
+
+
+async def _json_body(request: web.Request, accepted: str = "application/json") -> object:
+    if request.content_type != "application/json":
+        raise unsupported_media("body", f"expected {accepted}, got {request.content_type or 'nothing'}")
+    raw = await request.read()
+    return await asyncio.to_thread(_parse_json, raw, "body")
 
 
 async def _read_part(part: BodyPartReader, limit: int) -> bytes:
@@ -127,9 +143,17 @@ async def _read_part(part: BodyPartReader, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _multipart_edit(request: web.Request, max_bytes: int) -> tuple[dict, dict[str, bytes]]:
-    params: dict = {}
+async def _multipart_edit(request: web.Request, max_bytes: int) -> tuple[object, dict[str, bytes]]:
+    try:
+        return await _read_multipart_edit(request, max_bytes)
+    except (ValueError, AssertionError, BadHttpMessage, RequestPayloadError) as exc:
+        raise invalid("body", f"malformed multipart body: {exc}") from None
+
+
+async def _read_multipart_edit(request: web.Request, max_bytes: int) -> tuple[object, dict[str, bytes]]:
+    params: object = {}
     files: dict[str, bytes] = {}
+    seen: set[str] = set()
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
@@ -137,16 +161,11 @@ async def _multipart_edit(request: web.Request, max_bytes: int) -> tuple[dict, d
         name = part.name or ""
         if name not in EDIT_PARTS:
             raise invalid(name or "body", f"unknown part {name!r}; expected params, image or mask")
-        if name in files or (name == "params" and params):
+        if name in seen:
             raise invalid(name, f"part {name!r} was sent twice")
+        seen.add(name)
         if name == "params":
-            raw = await _read_part(part, JSON_OVERHEAD)
-            try:
-                params = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise invalid("params", f"params: malformed JSON: {exc}") from None
-            if not isinstance(params, dict):
-                raise invalid("params", "params must be a JSON object")
+            params = await asyncio.to_thread(_parse_json, await _read_part(part, JSON_OVERHEAD), "params")
             continue
         declared = (part.headers.get("Content-Type") or "application/octet-stream").split(";")[0].strip().lower()
         if declared not in ACCEPTED_TYPES and declared != "application/octet-stream":
@@ -155,7 +174,7 @@ async def _multipart_edit(request: web.Request, max_bytes: int) -> tuple[dict, d
     return params, files
 
 
-def _base64_image(value: str, field: str) -> bytes:
+def _decode_base64_image(value: str, field: str) -> bytes:
     if value.startswith("data:"):
         value = value.partition(",")[2]
     try:
@@ -198,10 +217,9 @@ def _job_json(request: web.Request, job: Job) -> dict:
 async def _submit(request: web.Request, spec: GenerateSpec | EditSpec, wait: bool) -> web.Response:
     worker = request.app[WORKER]
     job = Job(spec=spec)
-    job.total_steps = request.app[ENGINE].total_steps(job)
     worker.submit(job)
     if not wait:
-        return web.json_response(_job_json(request, job), status=202)
+        return web.json_response(_job_json(request, job), status=202, headers={"Location": f"/v1/jobs/{job.id}"})
     await job.finished.wait()
     if job.state is JobState.FAILED:
         raise ApiError(500, "job_failed", job.error or "the job failed", None)
@@ -226,24 +244,28 @@ async def edit(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     limits = config.limits
     files: dict[str, bytes] = {}
+    where = "body"
     if request.content_type == "multipart/form-data":
         data, files = await _multipart_edit(request, limits.max_upload_bytes)
+        where = "params"
     else:
-        data = await _json_body(request)
-    params = parse_params(EditParams, data)
+        data = await _json_body(request, accepted="application/json or multipart/form-data")
+    params = parse_params(EditParams, data, where)
     sampled = sampling(params, config.defaults, limits)
     strength = edit_strength(params, sampled.steps, config.defaults)
+    request.app[WORKER].ensure_room()
     if params.mask is not None:
         if "mask" in files:
             raise invalid("mask", "mask was sent both as a part and in params; send it once")
-        files["mask"] = _base64_image(params.mask, "mask")
+        files["mask"] = await asyncio.to_thread(_decode_base64_image, params.mask, "mask")
     source = await _edit_source(request, params, files.get("image"))
     mask = None
     if "mask" in files:
-        uploaded = await asyncio.to_thread(
-            decode_upload, files["mask"], "mask", limits.max_upload_bytes, limits.max_upload_pixels
-        )
-        mask = await asyncio.to_thread(prepare_mask, uploaded.image, source.image.size)
+        async with request.app[DECODING]:
+            uploaded = await asyncio.to_thread(
+                decode_upload, files["mask"], "mask", limits.max_upload_bytes, limits.max_upload_pixels
+            )
+            mask = await asyncio.to_thread(prepare_mask, uploaded.image, source.image.size)
     spec = EditSpec(sampling=sampled, strength=strength, source=source, mask=mask)
     return await _submit(request, spec, params.wait)
 
@@ -253,10 +275,11 @@ async def _edit_source(request: web.Request, params: EditParams, upload: bytes |
     if upload is not None and params.parent is not None:
         raise invalid("parent", "give either parent or an uploaded image, not both")
     if upload is not None:
-        decoded: Upload = await asyncio.to_thread(
-            decode_upload, upload, "image", limits.max_upload_bytes, limits.max_upload_pixels
-        )
-        image = await asyncio.to_thread(fit_for_editing, decoded.image, limits.max_edit_side)
+        async with request.app[DECODING]:
+            decoded: Upload = await asyncio.to_thread(
+                decode_upload, upload, "image", limits.max_upload_bytes, limits.max_upload_pixels
+            )
+            image = await asyncio.to_thread(fit_for_editing, decoded.image, limits.max_edit_side, limits.min_side)
         return EditSource(image=image, upload=decoded.data, upload_mime=decoded.mime)
     if params.parent is None:
         raise invalid("parent", "parent is required: the id of an image this service made, or upload an image")
@@ -282,8 +305,8 @@ async def job_status(request: web.Request) -> web.Response:
     row = request.app[JOB_LOG].get(job_id)
     if row is None:
         raise not_found("job", f"no job {job_id}")
-    body = {key: row[key] for key in ("kind", "state")}
-    body.update(job=job_id, step=None, total_steps=None, queue_position=None)
+    body = {key: row[key] for key in ("kind", "state", "step", "total_steps")}
+    body.update(job=job_id, queue_position=None)
     if row["state"] == JobState.DONE:
         body["images"] = [_image_json(request, ImageResult(**image)) for image in row["images"]]
         body["timings"] = row["timings"]
@@ -292,29 +315,29 @@ async def job_status(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _stored_image_id(request: web.Request) -> str:
+def _stored_image(request: web.Request) -> dict:
     image_id = request.match_info["id"]
     if not is_image_id(image_id):
         raise invalid("id", "an image id is 32 lowercase hexadecimal characters")
-    if request.app[STORE].get(image_id) is None:
+    row = request.app[STORE].get(image_id)
+    if row is None:
         raise not_found("id", f"no image {image_id} on this service")
-    return image_id
+    return row
 
 
 async def image_file(request: web.Request) -> web.StreamResponse:
-    image_id = _stored_image_id(request)
+    image_id = _stored_image(request)["id"]
     return web.FileResponse(
         request.app[STORE].path_for(image_id),
-        headers={"Content-Type": "image/png", "Cache-Control": "public, max-age=31536000, immutable"},
+        headers={"Content-Type": "image/png", "Cache-Control": request.app[IMAGE_CACHING]},
     )
 
 
 async def image_provenance(request: web.Request) -> web.Response:
-    image_id = _stored_image_id(request)
-    store = request.app[STORE]
-    data = await asyncio.to_thread(store.read, image_id)
+    row = _stored_image(request)
+    image_id = row["id"]
+    data = await asyncio.to_thread(request.app[STORE].read, image_id)
     report = await asyncio.to_thread(request.app[PROVENANCE].report, data)
-    row = store.get(image_id)
     report.update(image=image_id, parent=row["parent"], parents=[entry["image"] for entry in report["chain"]])
     return web.json_response(report)
 
@@ -391,7 +414,7 @@ def make_publisher(app: web.Application):
                     title=f"atelier-{job.id}-{index + 1}.png",
                     model=model,
                     parameters=parameters,
-                    description=spec.sampling.prompt,
+                    description=spec.sampling.prompt if provenance.include_prompt else "edited with a text prompt",
                     ingredient=ingredient,
                 )
                 image_id, digest = store.write(signed)
@@ -451,6 +474,9 @@ def create_app(config: Config, engine: Engine, provenance: Provenance) -> web.Ap
     app[STORE] = ImageStore(data_dir / IMAGES_DIR, db)
     app[METRICS] = Metrics()
     app[JOB_LOG] = JobLog(db)
+    app[DECODING] = asyncio.Semaphore(CONCURRENT_DECODES)
+    # Images are immutable, but behind a token no shared cache may keep them.
+    app[IMAGE_CACHING] = f"{'private' if config.service.token else 'public'}, max-age=31536000, immutable"
     app[WORKER] = Worker(engine, make_publisher(app), app[METRICS], app[JOB_LOG], config.service.max_queue)
 
     async def lifecycle(app: web.Application):

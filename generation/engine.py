@@ -18,7 +18,7 @@ from generation.loader import LoadedModel
 
 def edit_step_count(steps: int, strength: float) -> int:
     """How many denoising steps an image-to-image run actually takes (diffusers skips the rest)."""
-    return min(int(steps * strength), steps)
+    return int(steps * strength)
 
 
 class Engine:

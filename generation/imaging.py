@@ -11,7 +11,8 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from generation.errors import invalid, too_large, unsupported_media
 
 ACCEPTED_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-_FORMAT_TYPES = {fmt: mime for mime, fmt in ACCEPTED_TYPES.items()}
+# Pillow names multi-picture JPEGs (common from phone cameras) MPO; they are JPEGs to everyone else.
+_FORMAT_TYPES = {**{fmt: mime for mime, fmt in ACCEPTED_TYPES.items()}, "MPO": "image/jpeg"}
 # Soft edge of an inpainting mask, in pixels, so the repainted region blends into the kept one.
 MASK_FEATHER = 4
 
@@ -38,7 +39,9 @@ def decode_upload(data: bytes, field: str, max_bytes: int, max_pixels: int) -> U
             width, height = opened.size
             if width * height > max_pixels:
                 raise too_large(field, f"{field} is {width}x{height} pixels; the limit is {max_pixels} pixels in all")
-            mime = _FORMAT_TYPES[opened.format]
+            mime = _FORMAT_TYPES.get(opened.format or "")
+            if mime is None:
+                raise unsupported_media(field, f"{field} is not a PNG, JPEG or WebP image")
             opened.seek(0)
             opened.load()
     except UnidentifiedImageError:
@@ -51,11 +54,17 @@ def decode_upload(data: bytes, field: str, max_bytes: int, max_pixels: int) -> U
     return Upload(data=data, mime=mime, image=image)
 
 
-def fit_for_editing(image: Image.Image, max_side: int) -> Image.Image:
+def fit_for_editing(image: Image.Image, max_side: int, min_side: int) -> Image.Image:
     """Scale down to ``max_side`` keeping the aspect ratio, with both sides multiples of 8."""
     scale = min(1.0, max_side / max(image.size))
-    width = max(8, int(image.width * scale) // 8 * 8)
-    height = max(8, int(image.height * scale) // 8 * 8)
+    width = int(image.width * scale) // 8 * 8
+    height = int(image.height * scale) // 8 * 8
+    if min(width, height) < min_side:
+        raise invalid(
+            "image",
+            f"image is {image.width}x{image.height}; once fitted within {max_side} px each side must be at least "
+            f"{min_side} px",
+        )
     if (width, height) == image.size:
         return image
     return image.resize((width, height), Image.Resampling.LANCZOS)

@@ -76,8 +76,9 @@ def new_job_id() -> str:
 class Job:
     """One request's life. Progress fields are written by the model thread and read by the event loop."""
 
-    spec: GenerateSpec | EditSpec
+    spec: GenerateSpec | EditSpec | None
     id: str = field(default_factory=new_job_id)
+    kind: str = ""
     state: JobState = JobState.QUEUED
     step: int = 0
     total_steps: int = 0
@@ -89,9 +90,13 @@ class Job:
     error: str | None = None
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
-    @property
-    def kind(self) -> str:
-        return "edit" if isinstance(self.spec, EditSpec) else "generate"
+    def __post_init__(self) -> None:
+        if not self.kind:
+            self.kind = "edit" if isinstance(self.spec, EditSpec) else "generate"
+
+    def release_inputs(self) -> None:
+        """Drop the pictures and uploads a finished job held; its status and results stay."""
+        self.spec = None
 
     def report_step(self, step: int) -> None:
         self.step = min(step, self.total_steps) if self.total_steps else step

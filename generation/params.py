@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import TypeVar
 
@@ -12,6 +13,8 @@ from generation.errors import invalid
 from generation.jobs import Sampling
 
 MAX_SEED = 2**32 - 1
+# Tabs and newlines are fine in a prompt; other control characters are not.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _Params(BaseModel):
@@ -40,9 +43,9 @@ class EditParams(_Params):
 P = TypeVar("P", bound=_Params)
 
 
-def parse_params(model: type[P], data: object) -> P:
+def parse_params(model: type[P], data: object, where: str = "body") -> P:
     if not isinstance(data, dict):
-        raise invalid("body", "the request body must be a JSON object")
+        raise invalid(where, f"{where} must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -63,8 +66,12 @@ def _check_prompt(field: str, text: str, limits: LimitsConfig, required: bool) -
         raise invalid(field, f"{field} is required and must not be empty")
     if len(text) > limits.max_prompt_chars:
         raise invalid(field, f"{field} is {len(text)} characters; the limit is {limits.max_prompt_chars}")
-    if "\x00" in text:
-        raise invalid(field, f"{field} contains a NUL character")
+    if _CONTROL.search(text):
+        raise invalid(field, f"{field} contains control characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid(field, f"{field} contains invalid Unicode (a lone surrogate)") from None
     return text
 
 
@@ -83,10 +90,10 @@ def sampling(params: _Params, defaults: DefaultsConfig, limits: LimitsConfig) ->
     guidance = defaults.guidance if params.guidance is None else params.guidance
     _check_range("guidance", guidance, 0, limits.max_guidance)
     _check_range("count", params.count, 1, limits.max_count)
-    seed = secrets.randbelow(MAX_SEED + 1 - limits.max_count) if params.seed is None else params.seed
-    _check_range("seed", seed, 0, MAX_SEED)
+    seed = secrets.randbelow(MAX_SEED + 2 - params.count) if params.seed is None else params.seed
     # Image i of a request uses seed + i, so any single image can be reproduced on its own.
-    seeds = tuple((seed + index) % (MAX_SEED + 1) for index in range(params.count))
+    _check_range("seed", seed, 0, MAX_SEED + 1 - params.count)
+    seeds = tuple(seed + index for index in range(params.count))
     return Sampling(prompt=prompt, negative_prompt=negative, steps=steps, guidance=float(guidance), seeds=seeds)
 
 

@@ -197,6 +197,12 @@ class Provenance:
             settings["trust"] = {"user_anchors": material.trust_anchors_pem}
         self._settings = settings
 
+    @property
+    def trusted_by(self) -> str:
+        if self.material.development:
+            return "local development CA"
+        return "configured trust anchors" if self.material.trust_anchors_pem else "no trust anchors configured"
+
     def _context(self) -> c2pa.Context:
         return c2pa.Context.from_dict(self._settings)
 
@@ -259,7 +265,7 @@ class Provenance:
         active = manifests.get(store.get("active_manifest"), {})
         return {
             "validation_state": str(state),
-            "trusted_by": "local development CA" if self.material.development else "configured trust anchors",
+            "trusted_by": self.trusted_by,
             "signer": active.get("signature_info", {}),
             "actions": _actions(active),
             "parameters": _assertion(active, PARAMETERS_LABEL),

@@ -60,6 +60,8 @@ def open_database(path: Path) -> sqlite_utils.Database:
             "id": str,
             "kind": str,
             "state": str,
+            "step": int,
+            "total_steps": int,
             "created_at": float,
             "finished_at": float,
             "images": str,
@@ -133,6 +135,8 @@ class JobLog:
                 "id": job.id,
                 "kind": job.kind,
                 "state": str(job.state),
+                "step": job.step,
+                "total_steps": job.total_steps,
                 "created_at": job.created_at,
                 "finished_at": job.finished_at,
                 "images": json.dumps([image.__dict__ for image in job.images]),
@@ -140,6 +144,7 @@ class JobLog:
                 "error": job.error,
             },
             replace=True,
+            alter=True,
         )
 
     def get(self, job_id: str) -> dict | None:

@@ -42,9 +42,13 @@ class Worker:
         # One thread owns the model: CUDA state and torch's thread pool stay with it.
         self._model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
 
-    def submit(self, job: Job) -> None:
+    def ensure_room(self) -> None:
         if len(self._waiting) >= self.max_queue:
             raise ApiError(503, "queue_full", f"the queue is full ({self.max_queue} jobs); try again shortly")
+
+    def submit(self, job: Job) -> None:
+        self.ensure_room()
+        job.total_steps = self.engine.total_steps(job)
         self._waiting.append(job)
         self._remember(job)
         self.job_log.save(job)
@@ -83,12 +87,15 @@ class Worker:
                 await self._wakeup.wait()
             job = self._waiting.popleft()
             self.metrics.queue_depth.set(len(self._waiting))
-            await self._process(job)
+            try:
+                await self._process(job)
+            except Exception:
+                # Bookkeeping failed (a full disk, a locked database): the job is answered, the worker goes on.
+                log.error("job.bookkeeping_failed", job=job.id, exc_info=True)
 
     async def _process(self, job: Job) -> None:
         job.state = JobState.RUNNING
         job.started_at = time.time()
-        job.total_steps = self.engine.total_steps(job)
         log.info("job.started", job=job.id, kind=job.kind, steps=job.total_steps)
         loop = asyncio.get_running_loop()
         try:
@@ -119,12 +126,15 @@ class Worker:
             job.finished_at = time.time()
             if job.state is JobState.DONE:
                 job.timings["total_ms"] = _ms(job.finished_at - job.created_at)
-                self.metrics.images.labels(job.kind).inc(len(job.images))
-            self.metrics.jobs.labels(job.kind, str(job.state)).inc()
-            self.metrics.latency.labels(job.kind).observe(job.finished_at - job.created_at)
-            self.job_log.save(job)
+            job.release_inputs()
+            # Waiting requests are answered before anything else can fail.
             job.finished.set()
+        if job.state is JobState.DONE:
+            self.metrics.images.labels(job.kind).inc(len(job.images))
+        self.metrics.jobs.labels(job.kind, str(job.state)).inc()
+        self.metrics.latency.labels(job.kind).observe(job.finished_at - job.created_at)
         log.info("job.finished", job=job.id, kind=job.kind, state=str(job.state), **job.timings)
+        self.job_log.save(job)
 
     def close(self) -> None:
         self._model_thread.shutdown(wait=False, cancel_futures=True)

@@ -46,6 +46,8 @@ def test_token_from_the_environment_wins(tmp_path):
         ('[model]\ndevice = "tpu"\n', "[model] device: Input should be 'auto', 'cuda' or 'cpu'"),
         ('[provenance]\ncert_chain = "a.pem"\n', "cert_chain and private_key must be set together"),
         ("[service\n", "invalid TOML"),
+        ("[defaults]\nwidth = 500\n", "[defaults] width = 500 must be a multiple of 8"),
+        ("[defaults]\nsteps = 200\n", "[defaults] steps = 200 is above [limits] max_steps"),
     ],
 )
 def test_bad_settings_are_named_in_one_line(tmp_path, text, message):

@@ -6,6 +6,7 @@ import json
 import struct
 import zlib
 
+import aiohttp
 import pytest
 from aiohttp import FormData
 from PIL import Image
@@ -56,6 +57,10 @@ GENERATE_CASES = [
     ("too many images", {"prompt": "x", "count": 5}, 400, "count"),
     ("negative seed", {"prompt": "x", "seed": -1}, 400, "seed"),
     ("seed too large", {"prompt": "x", "seed": 2**32}, 400, "seed"),
+    ("seeds past the last one", {"prompt": "x", "seed": 2**32 - 1, "count": 2}, 400, "seed"),
+    ("lone surrogate in prompt", {"prompt": "a fox \ud800"}, 400, "prompt"),
+    ("control character in prompt", {"prompt": "a fox\x07"}, 400, "prompt"),
+    ("control character in negative", {"prompt": "x", "negative_prompt": "\x1b[31m"}, 400, "negative_prompt"),
     ("unknown field", {"prompt": "x", "sampler": "euler"}, 400, "sampler"),
     ("wait not a boolean", {"prompt": "x", "wait": "no"}, 400, "wait"),
     ("body not an object", ["a fox"], 400, "body"),
@@ -74,6 +79,24 @@ RAW_CASES = [
     ("malformed JSON", "/v1/generate", b'{"prompt": "a fox"', "application/json", 400, "body"),
     ("NaN guidance", "/v1/generate", b'{"prompt": "a fox", "guidance": NaN}', "application/json", 400, "guidance"),
     ("not JSON at all", "/v1/generate", b"\xff\xfe\x00", "application/json", 400, "body"),
+    (
+        "integer too long",
+        "/v1/generate",
+        b'{"prompt": "x", "width": ' + b"9" * 5000 + b"}",
+        "application/json",
+        400,
+        "body",
+    ),
+    ("nested too deeply", "/v1/generate", b"[" * 100_000, "application/json", 400, "body"),
+    ("multipart without boundary", "/v1/edit", b"--x\r\n", "multipart/form-data", 400, "body"),
+    (
+        "truncated multipart",
+        "/v1/edit",
+        b'--b\r\nContent-Disposition: form-data; name="params"\r\n\r\n{}',
+        "multipart/form-data; boundary=b",
+        400,
+        "body",
+    ),
     ("plain text body", "/v1/generate", b"prompt=a fox", "text/plain", 415, "body"),
     ("form body", "/v1/edit", b"prompt=a+fox", "application/x-www-form-urlencoded", 415, "body"),
     ("body too large", "/v1/generate", b'{"prompt": "' + b"x" * 20_000_000 + b'"}', "application/json", 413, "body"),
@@ -149,6 +172,8 @@ UPLOAD_CASES = [
     ("empty file", b"", "image/png", 400),
     ("too many pixels", huge_but_small_png(), "image/png", 413),
     ("decompression bomb header", png_claiming_size(60_000, 60_000), "image/png", 413),
+    ("too small to edit", png_bytes((1, 1)), "image/png", 400),
+    ("too thin to edit", png_bytes((2000, 40)), "image/png", 400),
 ]
 
 
@@ -234,3 +259,17 @@ async def assert_refused(client, response, status: int, field: str | None) -> No
     assert body["error"]["message"]
     # Refusals never take the service down.
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_bogus_content_encoding_is_refused(client):
+    response = await client.post(
+        "/v1/generate",
+        data=b'{"prompt": "x"}',
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    body = await response.json()
+    assert response.status == 400
+    assert body["error"]["field"] == "body"
+    # The server drops a connection whose body stream is corrupt; a new one is served as usual.
+    async with aiohttp.ClientSession() as fresh, fresh.get(client.make_url("/healthz")) as health:
+        assert health.status == 200

@@ -130,3 +130,11 @@ async def test_large_uploads_are_scaled_to_the_edit_limit(start_service):
         response = await client.post("/v1/edit", data=form)
         image = (await response.json())["images"][0]
         assert (image["width"], image["height"]) == (256, 128)
+
+
+async def test_multi_picture_jpegs_from_phones_are_accepted(client):
+    buffer = io.BytesIO()
+    first, second = Image.new("RGB", (64, 64), "red"), Image.new("RGB", (64, 64), "blue")
+    first.save(buffer, format="MPO", save_all=True, append_images=[second])
+    response = await client.post("/v1/edit", data=upload_form({"prompt": "x"}, image=(buffer.getvalue(), "image/jpeg")))
+    assert response.status == 200, await response.text()

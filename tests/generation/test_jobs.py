@@ -18,6 +18,7 @@ async def test_wait_false_answers_at_once_and_the_job_can_be_polled(client):
     response = await client.post("/v1/generate", json={"prompt": "a boat", "wait": False, "steps": 6})
     assert response.status == 202
     accepted = await response.json()
+    assert response.headers["Location"] == f"/v1/jobs/{accepted['job']}"
     assert accepted["state"] in ("queued", "running")
     assert accepted["total_steps"] == 6
 
@@ -63,3 +64,28 @@ async def test_unknown_job_is_a_404(client):
     response = await client.get("/v1/jobs/nope")
     assert response.status == 404
     assert (await response.json())["error"]["field"] == "job"
+
+
+async def test_finished_jobs_let_go_of_their_pictures(client):
+    parent = (await (await client.post("/v1/generate", json={"prompt": "a boat"})).json())["images"][0]["id"]
+    done = await (await client.post("/v1/edit", json={"prompt": "a boat at night", "parent": parent})).json()
+    assert client.app[WORKER].get(done["job"]).spec is None
+
+
+async def test_a_failing_job_log_neither_hangs_requests_nor_stops_the_worker(client, monkeypatch):
+    job_log = client.app[WORKER].job_log
+    original_save = job_log.save
+    failures = []
+
+    def save_failing_once(job):
+        if job.state == "done" and not failures:
+            failures.append(job.id)
+            raise OSError("disk full")
+        original_save(job)
+
+    monkeypatch.setattr(job_log, "save", save_failing_once)
+    first = await client.post("/v1/generate", json={"prompt": "a boat"})
+    assert first.status == 200
+    second = await client.post("/v1/generate", json={"prompt": "another boat"})
+    assert second.status == 200
+    assert failures

@@ -3,7 +3,7 @@ import pytest
 from generation.app import PROVENANCE
 from generation.errors import ApiError
 from generation.provenance import create_development_ca
-from tests.generation.helpers import dev_root, generate, image_bytes, png_bytes, read_credential
+from tests.generation.helpers import dev_root, edit, generate, image_bytes, png_bytes, read_credential
 
 
 async def test_a_changed_pixel_breaks_the_credential(client):
@@ -56,6 +56,8 @@ async def test_prompts_can_be_kept_out_of_the_credential(start_service):
         assert "prompt" not in report["parameters"]
         assert report["parameters"]["seed"] == 77
         assert b"a private prompt" not in await image_bytes(client, image_id)
+        edited = (await edit(client, image_id, prompt="a secret edit"))["images"][0]["id"]
+        assert b"a secret edit" not in await image_bytes(client, edited)
 
 
 async def test_report_on_an_unsigned_image_is_a_clear_refusal(client):
