@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
@@ -259,6 +260,8 @@ async def edit(request: web.Request) -> web.Response:
             raise invalid("mask", "mask was sent both as a part and in params; send it once")
         files["mask"] = await asyncio.to_thread(_decode_base64_image, params.mask, "mask")
     source = await _edit_source(request, params, files.get("image"))
+    if params.scale != 1:
+        source = await _scaled(source, params.scale, limits.max_side)
     mask = None
     if "mask" in files:
         async with request.app[DECODING]:
@@ -290,6 +293,17 @@ async def _edit_source(request: web.Request, params: EditParams, upload: bytes |
         raise not_found("parent", f"no image {params.parent} on this service")
     image = await asyncio.to_thread(_open_stored, store.path_for(params.parent))
     return EditSource(image=image, parent=params.parent)
+
+
+async def _scaled(source: EditSource, scale: int, max_side: int) -> EditSource:
+    """An edit at ``scale`` times the size: the upscale of an image, refined by the model."""
+    if scale != 2:
+        raise invalid("scale", f"scale must be 1 or 2 (got {scale})")
+    width, height = source.image.width * scale, source.image.height * scale
+    if max(width, height) > max_side:
+        raise invalid("scale", f"scaled to {width}x{height} the image would exceed max_side {max_side}")
+    image = await asyncio.to_thread(source.image.resize, (width, height), Image.Resampling.LANCZOS)
+    return replace(source, image=image)
 
 
 def _open_stored(path: Path) -> Image.Image:

@@ -38,6 +38,7 @@ class EditParams(_Params):
     parent: StrictStr | None = None
     strength: float | None = None
     mask: StrictStr | None = None
+    scale: StrictInt = 1
 
 
 P = TypeVar("P", bound=_Params)

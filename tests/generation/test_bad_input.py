@@ -125,6 +125,7 @@ EDIT_CASES = [
     ("strength above 1", {"prompt": "x", "parent": UNKNOWN_ID, "strength": 1.5}, 400, "strength"),
     ("strength too low for the steps", {"prompt": "x", "parent": UNKNOWN_ID, "strength": 0.1}, 400, "strength"),
     ("edit without prompt", {"parent": UNKNOWN_ID}, 400, "prompt"),
+    ("scale as text", {"prompt": "x", "parent": UNKNOWN_ID, "scale": "2x"}, 400, "scale"),
 ]
 
 
@@ -273,3 +274,11 @@ async def test_bogus_content_encoding_is_refused(client):
     # The server drops a connection whose body stream is corrupt; a new one is served as usual.
     async with aiohttp.ClientSession() as fresh, fresh.get(client.make_url("/healthz")) as health:
         assert health.status == 200
+
+
+@pytest.mark.parametrize(("scale", "max_side"), [(3, 2048), (2, 96)])
+async def test_scale_out_of_bounds_is_refused(start_service, scale, max_side):
+    async with start_service(limits={"max_side": max_side}) as client:
+        parent = (await generate(client))["images"][0]["id"]
+        response = await client.post("/v1/edit", json={"prompt": "x", "parent": parent, "scale": scale})
+        await assert_refused(client, response, 400, "scale")

@@ -138,3 +138,9 @@ async def test_multi_picture_jpegs_from_phones_are_accepted(client):
     first.save(buffer, format="MPO", save_all=True, append_images=[second])
     response = await client.post("/v1/edit", data=upload_form({"prompt": "x"}, image=(buffer.getvalue(), "image/jpeg")))
     assert response.status == 200, await response.text()
+
+
+async def test_scale_two_upscales_the_parent(client):
+    parent = (await generate(client, width=64, height=96))["images"][0]["id"]
+    child = (await edit(client, parent, scale=2, strength=0.3))["images"][0]
+    assert (child["width"], child["height"]) == (128, 192)

@@ -1,0 +1,369 @@
+"""The conversation engine: turns in, numbered images out. Shared by the Discord bot and the console.
+
+It decides what each turn means (with ``understanding``), keeps the conversation's images and their prompt
+state in the store, and asks the generation service for pictures over HTTP. Front ends only render results
+and pass ``TurnError`` messages on to the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import imagehash
+from PIL import Image, UnidentifiedImageError
+
+from atelier.config import BotConfig
+from atelier.logs import get_logger
+from bot.conversation.prompt import PromptState
+from bot.conversation.understanding import Edit, NewImage, SelectImage, Undo, understand
+from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
+from bot.storage import BotStore, StoredImage
+
+log = get_logger("bot.conversation")
+
+UPLOAD_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "WEBP": "image/webp"}
+MAX_SEED = 2**32 - 1
+VARIATION_STRENGTH = 0.55
+REWRITE_STRENGTH = 0.6
+UPSCALE_STRENGTH = 0.3
+FIRST_EDIT_STRENGTH = 0.6
+
+
+class TurnError(Exception):
+    """Something the user must hear about in one short line (the details go to the log)."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    filename: str = "image"
+
+
+@dataclass(frozen=True)
+class Made:
+    image: StoredImage
+    png: bytes
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    understood: str
+    current: StoredImage
+    made: tuple[Made, ...] = ()
+    elapsed_ms: int = 0
+
+    @property
+    def prompt(self) -> str:
+        return self.current.prompt
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One request to the service on behalf of a conversation."""
+
+    kind: str
+    state: PromptState
+    parent: StoredImage | None = None
+    strength: float | None = None
+    seed: int | None = None
+    count: int = 1
+    width: int | None = None
+    height: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    scale: int | None = None
+
+
+def perceptual_hash(png: bytes) -> str:
+    with Image.open(io.BytesIO(png)) as picture:
+        return str(imagehash.phash(picture))
+
+
+def new_seed() -> int:
+    return secrets.randbelow(MAX_SEED - 8)
+
+
+class Conversations:
+    def __init__(self, store: BotStore, client: GenerationClient, settings: BotConfig, uploads_dir: Path) -> None:
+        self.store = store
+        self.client = client
+        self.settings = settings
+        self.uploads_dir = uploads_dir
+
+    # ---------------------------------------------------------------- entry points
+
+    async def imagine(
+        self,
+        conversation: str,
+        author_id: int | None,
+        prompt: str,
+        *,
+        negative: str = "",
+        width: int | None = None,
+        height: int | None = None,
+        seed: int | None = None,
+        count: int = 1,
+        steps: int | None = None,
+        guidance: float | None = None,
+        upload: Upload | None = None,
+        progress: Progress | None = None,
+    ) -> TurnResult:
+        """``/imagine``: a new image from a prompt, or from an attached picture when there is one."""
+        state = PromptState.start(prompt, negative)
+        options = {"seed": seed, "count": count, "steps": steps, "guidance": guidance}
+        if upload is not None:
+            start = await self._register_upload(conversation, author_id, upload, state)
+            run = _Run(kind="edit", state=state, parent=start, strength=FIRST_EDIT_STRENGTH, **options)
+            understood = f"New image from your picture (#{start.number})"
+        else:
+            run = _Run(kind="generate", state=state, width=width, height=height, **options)
+            understood = "New image"
+        result = await self._run(conversation, author_id, run, understood, progress)
+        self.store.add_turn(conversation, author_id, prompt, understood, [made.image.number for made in result.made])
+        return result
+
+    async def say(
+        self,
+        conversation: str,
+        author_id: int | None,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        upload: Upload | None = None,
+        progress: Progress | None = None,
+    ) -> TurnResult:
+        """A plain message in the conversation: an edit, a new image, or a move to another image."""
+        base = self._image(conversation, reply_to) if reply_to is not None else self.store.current(conversation)
+        if upload is not None:
+            state = base.state if base is not None else PromptState.start(text or "a picture")
+            base = await self._register_upload(conversation, author_id, upload, state)
+            if not text.strip():
+                result = TurnResult(
+                    understood=f"Your picture is #{base.number}: the next edit starts from it", current=base
+                )
+                self.store.add_turn(conversation, author_id, "", result.understood, [base.number])
+                return result
+        result = await self._turn(conversation, author_id, text, base, progress)
+        self.store.add_turn(
+            conversation, author_id, text, result.understood, [made.image.number for made in result.made]
+        )
+        return result
+
+    async def variations(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
+        image = self._image(conversation, number)
+        run = _Run(
+            kind="edit",
+            state=image.state,
+            parent=image,
+            strength=VARIATION_STRENGTH,
+            seed=new_seed(),
+            count=self.settings.variations,
+        )
+        return await self._run(conversation, author_id, run, f"Variations of #{number}", progress)
+
+    async def reroll(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
+        """Make image ``number`` again the way it was made, with a new seed."""
+        image = self._image(conversation, number)
+        if image.kind == "upload":
+            raise TurnError(f"#{number} is your own picture: there is nothing to re-roll.")
+        parent = self._image(conversation, image.parent) if image.parent is not None else None
+        if parent is None or image.kind == "generate":
+            run = _Run(kind="generate", state=image.state, seed=new_seed(), width=image.width, height=image.height)
+        else:
+            run = _Run(kind="edit", state=image.state, parent=parent, strength=image.strength, seed=new_seed())
+        return await self._run(conversation, author_id, run, f"Re-roll of #{number}", progress)
+
+    async def rewrite(
+        self, conversation: str, number: int, prompt: str, author_id: int | None, progress=None
+    ) -> TurnResult:
+        """The Edit modal: a rewritten prompt applied to image ``number``, keeping its composition."""
+        image = self._image(conversation, number)
+        state = PromptState.start(prompt, image.state.negative_prompt())
+        run = _Run(kind="edit", state=state, parent=image, strength=REWRITE_STRENGTH, seed=image.seed)
+        result = await self._run(conversation, author_id, run, f"Rewritten prompt on #{number}", progress)
+        self.store.add_turn(conversation, author_id, prompt, result.understood, [m.image.number for m in result.made])
+        return result
+
+    async def upscale(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
+        image = self._image(conversation, number)
+        run = _Run(kind="edit", state=image.state, parent=image, strength=UPSCALE_STRENGTH, seed=image.seed, scale=2)
+        return await self._run(conversation, author_id, run, f"Upscale of #{number} (2x)", progress)
+
+    def undo(self, conversation: str, number: int | None = None) -> TurnResult:
+        """Go back to the image before ``number`` (the current one by default)."""
+        image = self._image(conversation, number) if number is not None else self.store.current(conversation)
+        if image is None:
+            raise TurnError("There is nothing to undo yet.")
+        previous = image.parent if image.parent is not None else image.number - 1
+        target = self.store.image(conversation, previous) if previous >= 1 else None
+        if target is None:
+            raise TurnError(f"#{image.number} is the first image: there is nothing before it.")
+        self.store.set_current(conversation, target.number)
+        return TurnResult(understood=f"Back to #{target.number}: the next edit starts from it", current=target)
+
+    def image(self, conversation: str, number: int) -> StoredImage:
+        return self._image(conversation, number)
+
+    # ---------------------------------------------------------------- turns
+
+    async def _turn(
+        self, conversation: str, author_id: int | None, text: str, base: StoredImage | None, progress
+    ) -> TurnResult:
+        intent = understand(text, base.state if base is not None else None)
+        if isinstance(intent, NewImage):
+            prompt = intent.prompt or self._first_prompt(conversation)
+            if not prompt:
+                raise TurnError("Tell me what to draw, e.g. `a lighthouse at dusk`.")
+            size = {"width": base.width, "height": base.height} if base is not None else {}
+            run = _Run(kind="generate", state=PromptState.start(prompt), **size)
+            return await self._run(conversation, author_id, run, "New image", progress)
+        if isinstance(intent, Undo):
+            return self.undo(conversation, base.number if base is not None else None)
+        if isinstance(intent, SelectImage):
+            target = self._image(conversation, intent.number)
+            if intent.then is None:
+                self.store.set_current(conversation, target.number)
+                return TurnResult(understood=f"Back to #{target.number}: the next edit starts from it", current=target)
+            return await self._turn(conversation, author_id, intent.then, target, progress)
+        assert isinstance(intent, Edit) and base is not None
+        run = _Run(kind="edit", state=intent.state, parent=base, strength=intent.strength, seed=base.seed)
+        return await self._run(conversation, author_id, run, f"Edit ({intent.kind}) of #{base.number}", progress)
+
+    def _first_prompt(self, conversation: str) -> str | None:
+        first = self.store.image(conversation, 1)
+        return first.state.subject if first is not None else None
+
+    def _image(self, conversation: str, number: int) -> StoredImage:
+        image = self.store.image(conversation, number)
+        if image is None:
+            count = self.store.count(conversation)
+            have = f"it has {count} image{'s' if count != 1 else ''}" if count else "it has none yet"
+            raise TurnError(f"There is no image #{number} in this conversation ({have}).")
+        return image
+
+    # ---------------------------------------------------------------- uploads
+
+    async def _register_upload(
+        self, conversation: str, author_id: int | None, upload: Upload, state: PromptState
+    ) -> StoredImage:
+        if len(upload.data) > self.settings.max_attachment_bytes:
+            limit = self.settings.max_attachment_bytes // (1024 * 1024)
+            raise TurnError(f"That image is too large: the limit is {limit} MB.")
+        mime, width, height = await asyncio.to_thread(_inspect_upload, upload.data)
+        digest = hashlib.sha256(upload.data).hexdigest()
+        path = self.uploads_dir / f"{digest}.{mime.split('/')[1]}"
+        if not path.exists():
+            await asyncio.to_thread(_write, path, upload.data)
+        image = StoredImage(
+            conversation=conversation,
+            number=self.store.next_number(conversation),
+            kind="upload",
+            state=state,
+            seed=None,
+            width=width,
+            height=height,
+            upload_path=str(path),
+            upload_type=mime,
+            author_id=author_id,
+        )
+        self.store.add_image(image)
+        self.store.set_current(conversation, image.number)
+        log.info("conversation.upload", conversation=conversation, image=image.number, bytes=len(upload.data))
+        return image
+
+    # ---------------------------------------------------------------- running jobs
+
+    async def _run(
+        self, conversation: str, author_id: int | None, run: _Run, understood: str, progress: Progress | None
+    ) -> TurnResult:
+        started = time.perf_counter()
+        params = {
+            "negative_prompt": run.state.negative_prompt() or None,
+            "seed": run.seed,
+            "count": run.count,
+            "steps": run.steps,
+            "guidance": run.guidance,
+        }
+        try:
+            if run.kind == "generate":
+                status = await self.client.generate(run.state.compose(), width=run.width, height=run.height, **params)
+            else:
+                status = await self._submit_edit(run, params)
+            self.store.record_job(status.job, conversation, run.kind, status.state)
+            status = await self.client.wait(status, progress)
+            self.store.record_job(status.job, conversation, run.kind, status.state)
+            pictures = await asyncio.gather(*(self.client.image(image.id) for image in status.images))
+            health = await self.client.health()
+        except ServiceUnavailable as exc:
+            log.warning("conversation.service_unavailable", conversation=conversation, error=str(exc))
+            raise TurnError("The image service isn't answering right now; try again in a minute.") from exc
+        except ServiceRejected as exc:
+            log.warning("conversation.refused", conversation=conversation, code=exc.code, error=exc.message)
+            if exc.code == "job_failed":
+                raise TurnError("The image could not be made; the details are in the bot's log.") from exc
+            if exc.code == "queue_full":
+                raise TurnError("The image queue is full; try again in a minute.") from exc
+            raise TurnError(f"The image service refused this: {exc.message}") from exc
+        elapsed_ms = round((time.perf_counter() - started) * 1000)
+        made = []
+        for service_image, png in zip(status.images, pictures, strict=True):
+            image = StoredImage(
+                conversation=conversation,
+                number=self.store.next_number(conversation),
+                kind=run.kind if run.scale is None else "upscale",
+                state=run.state,
+                seed=service_image.seed,
+                width=service_image.width,
+                height=service_image.height,
+                service_id=service_image.id,
+                parent=run.parent.number if run.parent is not None else None,
+                strength=run.strength,
+                model=health.get("model"),
+                phash=await asyncio.to_thread(perceptual_hash, png),
+                author_id=author_id,
+                elapsed_ms=elapsed_ms,
+            )
+            self.store.add_image(image)
+            made.append(Made(image=image, png=png))
+        self.store.set_current(conversation, made[0].image.number)
+        log.info(
+            "conversation.turn",
+            conversation=conversation,
+            job=status.job,
+            understood=understood,
+            images=[item.image.number for item in made],
+            ms=elapsed_ms,
+        )
+        return TurnResult(understood=understood, current=made[0].image, made=tuple(made), elapsed_ms=elapsed_ms)
+
+    async def _submit_edit(self, run: _Run, params: dict) -> JobStatus:
+        parent = run.parent
+        assert parent is not None
+        params = {**params, "strength": run.strength, "scale": run.scale}
+        if parent.service_id is not None:
+            return await self.client.edit(run.state.compose(), parent=parent.service_id, **params)
+        data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
+        return await self.client.edit(run.state.compose(), upload=data, upload_type=parent.upload_type, **params)
+
+
+def _inspect_upload(data: bytes) -> tuple[str, int, int]:
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            mime = UPLOAD_TYPES.get(picture.format or "")
+            width, height = picture.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise TurnError("That attachment isn't an image I can read: send a PNG, JPEG or WebP.") from None
+    if mime is None:
+        raise TurnError("That attachment isn't an image I can read: send a PNG, JPEG or WebP.")
+    return mime, width, height
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

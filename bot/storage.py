@@ -1,0 +1,274 @@
+"""What the bot remembers, in SQLite through sqlite-utils: guilds, conversations, turns, images and jobs.
+
+A conversation is a Discord thread (its id) or a console session. Its images are numbered from 1 in the
+order they were made; each records the service image id, the prompt state it was made from and its parent,
+so a restart loses nothing and any earlier image can be branched from.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.conversation.prompt import PromptState
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    conversation: str
+    number: int
+    kind: str
+    state: PromptState
+    seed: int | None
+    width: int
+    height: int
+    service_id: str | None = None
+    parent: int | None = None
+    strength: float | None = None
+    model: str | None = None
+    upload_path: str | None = None
+    upload_type: str | None = None
+    message_id: int | None = None
+    attachment_id: int | None = None
+    phash: str | None = None
+    author_id: int | None = None
+    elapsed_ms: int | None = None
+
+    @property
+    def prompt(self) -> str:
+        return self.state.compose()
+
+
+def _image_from_row(row: dict) -> StoredImage:
+    return StoredImage(
+        conversation=row["conversation"],
+        number=row["number"],
+        kind=row["kind"],
+        state=PromptState.from_json(json.loads(row["state"])),
+        seed=row["seed"],
+        width=row["width"],
+        height=row["height"],
+        service_id=row["service_id"],
+        parent=row["parent"],
+        strength=row["strength"],
+        model=row["model"],
+        upload_path=row["upload_path"],
+        upload_type=row["upload_type"],
+        message_id=row["message_id"],
+        attachment_id=row["attachment_id"],
+        phash=row["phash"],
+        author_id=row["author_id"],
+        elapsed_ms=row["elapsed_ms"],
+    )
+
+
+class BotStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
+        self.db.enable_wal()
+        self._create()
+
+    def _create(self) -> None:
+        db = self.db
+        db["guilds"].create({"id": int, "name": str, "joined_at": float}, pk="id", if_not_exists=True)
+        db["conversations"].create(
+            {
+                "id": str,
+                "surface": str,
+                "guild_id": int,
+                "channel_id": int,
+                "owner_id": int,
+                "title": str,
+                "current": int,
+                "created_at": float,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        db["images"].create(
+            {
+                "conversation": str,
+                "number": int,
+                "kind": str,
+                "state": str,
+                "prompt": str,
+                "negative_prompt": str,
+                "seed": int,
+                "width": int,
+                "height": int,
+                "service_id": str,
+                "parent": int,
+                "strength": float,
+                "model": str,
+                "upload_path": str,
+                "upload_type": str,
+                "message_id": int,
+                "attachment_id": int,
+                "phash": str,
+                "author_id": int,
+                "elapsed_ms": int,
+                "created_at": float,
+            },
+            pk=("conversation", "number"),
+            if_not_exists=True,
+        )
+        db["images"].create_index(["service_id"], if_not_exists=True)
+        db["images"].create_index(["message_id"], if_not_exists=True)
+        db["images"].create_index(["attachment_id"], if_not_exists=True)
+        db["turns"].create(
+            {
+                "id": int,
+                "conversation": str,
+                "author_id": int,
+                "text": str,
+                "understood": str,
+                "images": str,
+                "created_at": float,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        db["jobs"].create(
+            {
+                "id": str,
+                "conversation": str,
+                "kind": str,
+                "state": str,
+                "error": str,
+                "created_at": float,
+                "finished_at": float,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+
+    # ---------------------------------------------------------------- guilds and conversations
+
+    def remember_guild(self, guild_id: int, name: str) -> None:
+        self.db["guilds"].upsert({"id": guild_id, "name": name, "joined_at": time.time()}, pk="id")
+
+    def open_conversation(
+        self,
+        conversation: str,
+        *,
+        surface: str,
+        title: str,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        owner_id: int | None = None,
+    ) -> None:
+        if self.conversation(conversation) is None:
+            self.db["conversations"].insert(
+                {
+                    "id": conversation,
+                    "surface": surface,
+                    "guild_id": guild_id,
+                    "channel_id": channel_id,
+                    "owner_id": owner_id,
+                    "title": title,
+                    "current": None,
+                    "created_at": time.time(),
+                }
+            )
+
+    def conversation(self, conversation: str) -> dict | None:
+        rows = list(self.db["conversations"].rows_where("id = ?", [conversation], limit=1))
+        return rows[0] if rows else None
+
+    def set_current(self, conversation: str, number: int | None) -> None:
+        self.db["conversations"].update(conversation, {"current": number})
+
+    def current(self, conversation: str) -> StoredImage | None:
+        row = self.conversation(conversation)
+        if row is None or row["current"] is None:
+            return None
+        return self.image(conversation, row["current"])
+
+    # ---------------------------------------------------------------- images
+
+    def next_number(self, conversation: str) -> int:
+        row = self.db.execute("select max(number) from images where conversation = ?", [conversation]).fetchone()
+        return (row[0] or 0) + 1
+
+    def add_image(self, image: StoredImage) -> None:
+        self.db["images"].insert(
+            {
+                "conversation": image.conversation,
+                "number": image.number,
+                "kind": image.kind,
+                "state": json.dumps(image.state.to_json()),
+                "prompt": image.prompt,
+                "negative_prompt": image.state.negative_prompt(),
+                "seed": image.seed,
+                "width": image.width,
+                "height": image.height,
+                "service_id": image.service_id,
+                "parent": image.parent,
+                "strength": image.strength,
+                "model": image.model,
+                "upload_path": image.upload_path,
+                "upload_type": image.upload_type,
+                "message_id": image.message_id,
+                "attachment_id": image.attachment_id,
+                "phash": image.phash,
+                "author_id": image.author_id,
+                "elapsed_ms": image.elapsed_ms,
+                "created_at": time.time(),
+            }
+        )
+
+    def image(self, conversation: str, number: int) -> StoredImage | None:
+        rows = list(self.db["images"].rows_where("conversation = ? and number = ?", [conversation, number], limit=1))
+        return _image_from_row(rows[0]) if rows else None
+
+    def count(self, conversation: str) -> int:
+        return self.db["images"].count_where("conversation = ?", [conversation])
+
+    def by_service_id(self, service_id: str) -> StoredImage | None:
+        rows = list(self.db["images"].rows_where("service_id = ?", [service_id], limit=1))
+        return _image_from_row(rows[0]) if rows else None
+
+    def by_message(self, message_id: int) -> list[StoredImage]:
+        return [
+            _image_from_row(row)
+            for row in self.db["images"].rows_where("message_id = ?", [message_id], order_by="number")
+        ]
+
+    def by_attachment(self, attachment_id: int) -> StoredImage | None:
+        rows = list(self.db["images"].rows_where("attachment_id = ?", [attachment_id], limit=1))
+        return _image_from_row(rows[0]) if rows else None
+
+    def with_phash(self) -> list[StoredImage]:
+        return [_image_from_row(row) for row in self.db["images"].rows_where("phash is not null")]
+
+    def attach_message(self, conversation: str, number: int, message_id: int, attachment_id: int | None) -> None:
+        self.db["images"].update((conversation, number), {"message_id": message_id, "attachment_id": attachment_id})
+
+    # ---------------------------------------------------------------- turns and jobs
+
+    def add_turn(self, conversation: str, author_id: int | None, text: str, understood: str, images: list[int]) -> None:
+        self.db["turns"].insert(
+            {
+                "conversation": conversation,
+                "author_id": author_id,
+                "text": text,
+                "understood": understood,
+                "images": ",".join(str(number) for number in images),
+                "created_at": time.time(),
+            }
+        )
+
+    def record_job(self, job_id: str, conversation: str, kind: str, state: str, error: str | None = None) -> None:
+        now = time.time()
+        existing = list(self.db["jobs"].rows_where("id = ?", [job_id], limit=1))
+        row = {"id": job_id, "conversation": conversation, "kind": kind, "state": state, "error": error}
+        if existing:
+            self.db["jobs"].update(job_id, {**row, "finished_at": now if state in ("done", "failed") else None})
+        else:
+            self.db["jobs"].insert({**row, "created_at": now})
