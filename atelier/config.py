@@ -88,6 +88,7 @@ class ProvenanceConfig(_Section):
 
 class BotConfig(_Section):
     service_url: str = "http://127.0.0.1:8765"
+    public_service_url: str = ""
     database: str = "data/bot.db"
     console_dir: str = "data/console"
     start_service: bool = True

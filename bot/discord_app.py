@@ -1,0 +1,97 @@
+"""The Discord bot: a discord.py ``commands.Bot`` with one extension per feature under ``bot/exts``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import discord
+import yarl
+from discord.ext import commands
+
+from atelier.config import Config, ConfigError
+from atelier.logs import get_logger
+from bot.conversation.engine import Conversations, TurnResult
+from bot.launcher import service_url
+from bot.rendering import publish
+from bot.service_client import GenerationClient
+from bot.storage import BotStore
+
+log = get_logger("bot.discord")
+
+EXTENSIONS = ("bot.exts.conversations", "bot.exts.buttons", "bot.exts.provenance")
+
+
+def intents() -> discord.Intents:
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True
+    # Every message in a conversation thread is a turn: the bot must read them (a privileged intent).
+    chosen.message_content = True
+    return chosen
+
+
+def point_at(config: Config) -> None:
+    """Send REST calls and the gateway connection where [discord] says (Discord, staging or an emulator)."""
+    discord.http.Route.BASE = config.discord.api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(config.discord.gateway_url)
+
+
+class AtelierBot(commands.Bot):
+    def __init__(self, config: Config, engine: Conversations, **options) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None, **options)
+        self.config = config
+        self.engine = engine
+
+    @property
+    def store(self) -> BotStore:
+        return self.engine.store
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        synced = await self.tree.sync()
+        log.info("commands.synced", count=len(synced))
+
+    async def on_ready(self) -> None:
+        for guild in self.guilds:
+            self.store.remember_guild(guild.id, guild.name)
+        log.info("bot.ready", user=str(self.user), guilds=len(self.guilds))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.store.remember_guild(guild.id, guild.name)
+
+    async def deliver(
+        self, result: TurnResult, first: discord.Message | discord.WebhookMessage, channel: discord.abc.Messageable
+    ) -> None:
+        """Show a result and remember which message and attachment hold each image."""
+        for image, message in await publish(result, first, channel):
+            attachment = message.attachments[0].id if message.attachments else None
+            self.store.attach_message(image.conversation, image.number, message.id, attachment)
+
+
+def build_bot(config: Config, client: GenerationClient, store: BotStore, **options) -> AtelierBot:
+    uploads = Path(config.bot.database).parent / "uploads"
+    engine = Conversations(store, client, config.bot, uploads)
+    return AtelierBot(config, engine, **options)
+
+
+async def serve(config: Config, url: str) -> None:
+    point_at(config)
+    store = BotStore(Path(config.bot.database))
+    async with GenerationClient(url, config.service.token) as client:
+        bot = build_bot(config, client, store)
+        async with bot:
+            await bot.start(config.discord.token)
+
+
+def run_discord(config: Config, config_path: str | None = None) -> int:
+    async def main() -> None:
+        async with service_url(config, config_path) as url:
+            await serve(config, url)
+
+    try:
+        asyncio.run(main())
+    except discord.LoginFailure:
+        raise ConfigError("Discord refused the token: check DISCORD_TOKEN") from None
+    return 0

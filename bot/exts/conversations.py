@@ -1,0 +1,180 @@
+"""/imagine and the conversation threads: every message in an Atelier thread is a turn."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from atelier.logs import get_logger
+from bot.conversation.engine import TurnError, Upload
+from bot.discord_app import AtelierBot
+from bot.rendering import ProgressMessage, moved_text
+
+log = get_logger("bot.exts.conversations")
+
+ASPECTS = {
+    "square": (512, 512),
+    "portrait": (512, 768),
+    "landscape": (768, 512),
+    "wide": (912, 512),
+    "tall": (512, 912),
+}
+SIZE = re.compile(r"^\s*(\d{2,4})\s*[x\u00d7*]\s*(\d{2,4})\s*$")
+ERROR_SECONDS = 60
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """An aspect name or WIDTHxHEIGHT."""
+    if text.lower() in ASPECTS:
+        return ASPECTS[text.lower()]
+    match = SIZE.match(text)
+    if not match:
+        raise TurnError(f"Size {text!r} is neither an aspect ({', '.join(ASPECTS)}) nor WIDTHxHEIGHT like 768x512.")
+    return int(match.group(1)), int(match.group(2))
+
+
+def thread_name(prompt: str) -> str:
+    name = " ".join(prompt.split())
+    return name if len(name) <= 90 else name[:89] + "…"
+
+
+async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Upload:
+    limit = bot.config.bot.max_attachment_bytes
+    if attachment.size > limit:
+        raise TurnError(f"That image is too large: the limit is {limit // (1024 * 1024)} MB.")
+    if attachment.content_type and not attachment.content_type.startswith("image/"):
+        raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
+    return Upload(data=await attachment.read(), filename=attachment.filename)
+
+
+class Conversations(commands.Cog):
+    def __init__(self, bot: AtelierBot) -> None:
+        self.bot = bot
+
+    def _is_conversation(self, channel: discord.abc.Messageable) -> bool:
+        return isinstance(channel, discord.Thread) and self.bot.store.conversation(str(channel.id)) is not None
+
+    @app_commands.command(name="imagine", description="Draw an image, then keep talking to it in its thread")
+    @app_commands.describe(
+        prompt="What to draw",
+        negative="What to keep out of the picture",
+        size="An aspect (square, portrait, landscape, wide, tall) or WIDTHxHEIGHT",
+        seed="Seed, to reproduce an image",
+        count="How many images (1-4)",
+        steps="Denoising steps",
+        guidance="How closely to follow the prompt",
+        image="A picture to start from",
+    )
+    @app_commands.guild_only()
+    async def imagine(
+        self,
+        interaction: discord.Interaction,
+        prompt: app_commands.Range[str, 1, 1000],
+        negative: str | None = None,
+        size: str | None = None,
+        seed: app_commands.Range[int, 0, 4294967295] | None = None,
+        count: app_commands.Range[int, 1, 4] = 1,
+        steps: app_commands.Range[int, 1, 150] | None = None,
+        guidance: app_commands.Range[float, 0.0, 30.0] | None = None,
+        image: discord.Attachment | None = None,
+    ) -> None:
+        try:
+            width, height = parse_size(size) if size else (None, None)
+            upload = await read_attachment(self.bot, image) if image else None
+        except TurnError as error:
+            await interaction.response.send_message(str(error), ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        channel = interaction.channel
+        if self._is_conversation(channel):
+            thread = channel
+            status = await interaction.followup.send("⏳ Queued…", wait=True)
+        else:
+            opening = await interaction.followup.send(
+                f"🎨 **{thread_name(prompt)}**: the conversation continues in the thread", wait=True
+            )
+            # A follow-up message carries no guild info: create the thread from the channel.
+            thread = await channel.create_thread(
+                name=thread_name(prompt),
+                message=opening,
+                auto_archive_duration=self.bot.config.bot.thread_archive_minutes,
+            )
+            self.bot.store.open_conversation(
+                str(thread.id),
+                surface="discord",
+                title=prompt,
+                guild_id=interaction.guild_id,
+                channel_id=channel.id,
+                owner_id=interaction.user.id,
+            )
+            status = await thread.send("⏳ Queued…")
+        log.info("imagine", guild=interaction.guild_id, conversation=thread.id, user=interaction.user.id)
+        try:
+            result = await self.bot.engine.imagine(
+                str(thread.id),
+                interaction.user.id,
+                prompt,
+                negative=negative or "",
+                width=width,
+                height=height,
+                seed=seed,
+                count=count,
+                steps=steps,
+                guidance=guidance,
+                upload=upload,
+                progress=ProgressMessage(status),
+            )
+        except TurnError as error:
+            await status.edit(content=f"⚠️ {error}")
+            await interaction.followup.send(str(error), ephemeral=True)
+            return
+        await self.bot.deliver(result, status, thread)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or not self._is_conversation(message.channel):
+            return
+        conversation = str(message.channel.id)
+        reply_to = None
+        if message.reference is not None and message.reference.message_id is not None:
+            referenced = self.bot.store.by_message(message.reference.message_id)
+            if referenced:
+                reply_to = referenced[0].number
+        pictures = [item for item in message.attachments if (item.content_type or "").startswith("image/")]
+        try:
+            upload = await read_attachment(self.bot, pictures[0]) if pictures else None
+            if upload is None and message.attachments:
+                raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
+        except TurnError as error:
+            await message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False)
+            return
+        status = await message.reply("⏳ Queued…", mention_author=False)
+        try:
+            result = await self.bot.engine.say(
+                conversation,
+                message.author.id,
+                message.content,
+                reply_to=reply_to,
+                upload=upload,
+                progress=ProgressMessage(status),
+            )
+        except TurnError as error:
+            await status.edit(content=f"⚠️ {error}", delete_after=ERROR_SECONDS)
+            return
+        if not result.made:
+            await status.edit(content=moved_text(result, self._jump_url(message.channel, result.current.message_id)))
+            return
+        await self.bot.deliver(result, status, message.channel)
+
+    @staticmethod
+    def _jump_url(channel: discord.Thread, message_id: int | None) -> str | None:
+        if message_id is None:
+            return None
+        return f"https://discord.com/channels/{channel.guild.id}/{channel.id}/{message_id}"
+
+
+async def setup(bot: AtelierBot) -> None:
+    await bot.add_cog(Conversations(bot))

@@ -1,0 +1,145 @@
+"""/provenance and the "Show provenance" message menu: the C2PA credential behind an Atelier image.
+
+Discord may strip metadata from the copy it serves, so the credential is always read from the signed
+original on the service, found by message, by attachment id, or by perceptual hash of the picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+import imagehash
+from discord import app_commands
+from discord.ext import commands
+from PIL import UnidentifiedImageError
+
+from atelier.logs import get_logger
+from bot.conversation.engine import TurnError, perceptual_hash
+from bot.discord_app import AtelierBot
+from bot.service_client import ServiceRejected, ServiceUnavailable
+from bot.storage import StoredImage
+
+log = get_logger("bot.exts.provenance")
+
+# Perceptual hashes this close (of 64 bits) are the same picture, re-encoded or resized.
+SAME_PICTURE = 8
+STATE_COLOURS = {"Trusted": discord.Colour.green(), "Valid": discord.Colour.gold()}
+
+
+async def provenance_embed(bot: AtelierBot, image: StoredImage) -> discord.Embed:
+    if image.service_id is None:
+        raise TurnError(f"#{image.number} is a member's own picture: it carries no Atelier credential.")
+    try:
+        report = await bot.engine.client.provenance(image.service_id)
+    except (ServiceUnavailable, ServiceRejected) as exc:
+        log.warning("provenance.unavailable", image=image.service_id, error=str(exc))
+        raise TurnError("The credential can't be read right now: the image service isn't answering.") from None
+    state = report["validation_state"]
+    embed = discord.Embed(
+        title=f"Content credential of #{image.number}",
+        colour=STATE_COLOURS.get(state, discord.Colour.red()),
+        description=f"C2PA **{state}** · signer trusted by: {report['trusted_by']}",
+    )
+    actions = "\n".join(
+        f"`{action['action']}`" + (f" · {action['softwareAgent']['name']}" if "softwareAgent" in action else "")
+        for action in report["actions"]
+    )
+    embed.add_field(name="Actions", value=actions or "none", inline=False)
+    chain = [f"#{number}" for number in _chain_numbers(bot, image, report)]
+    embed.add_field(name="Made from", value=" ← ".join(chain) if chain else "a new generation", inline=False)
+    parameters = report.get("parameters") or {}
+    embed.add_field(name="Model", value=str(parameters.get("model", image.model)), inline=True)
+    embed.add_field(name="Seed", value=str(parameters.get("seed", image.seed)), inline=True)
+    public = bot.config.bot.public_service_url or bot.engine.client.base_url
+    embed.add_field(name="Signed original", value=f"{public.rstrip('/')}/v1/images/{image.service_id}", inline=False)
+    return embed
+
+
+def _chain_numbers(bot: AtelierBot, image: StoredImage, report: dict) -> list[int | str]:
+    numbers: list[int | str] = []
+    for entry in report["chain"]:
+        found = bot.store.by_service_id(entry["image"]) if entry["image"] else None
+        numbers.append(found.number if found is not None else entry["title"])
+    return numbers
+
+
+async def find_original(bot: AtelierBot, message: discord.Message | None, attachment: discord.Attachment | None):
+    """The Atelier image behind a message or an attachment, even a re-uploaded or stripped copy."""
+    if message is not None:
+        found = bot.store.by_message(message.id)
+        if found:
+            return found[0]
+        attachments = message.attachments
+    else:
+        attachments = [attachment] if attachment is not None else []
+    for item in attachments:
+        found = bot.store.by_attachment(item.id)
+        if found is not None:
+            return found
+    for item in attachments:
+        if item.size > bot.config.bot.max_attachment_bytes:
+            continue
+        try:
+            fingerprint = await asyncio.to_thread(perceptual_hash, await item.read())
+        except (UnidentifiedImageError, OSError, discord.HTTPException):
+            continue
+        found = await asyncio.to_thread(_closest, bot, fingerprint)
+        if found is not None:
+            return found
+    return None
+
+
+def _closest(bot: AtelierBot, fingerprint: str) -> StoredImage | None:
+    wanted = imagehash.hex_to_hash(fingerprint)
+    best = None
+    for candidate in bot.store.with_phash():
+        distance = wanted - imagehash.hex_to_hash(candidate.phash)
+        if distance <= SAME_PICTURE and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+class Provenance(commands.Cog):
+    def __init__(self, bot: AtelierBot) -> None:
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name="Show provenance", callback=self.show_provenance)
+        bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    @app_commands.command(name="provenance", description="Show the content credential of an Atelier image")
+    @app_commands.describe(image="An Atelier image (a copy is fine)", number="An image number of this thread")
+    async def provenance(
+        self, interaction: discord.Interaction, image: discord.Attachment | None = None, number: int | None = None
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = None
+        if number is not None and interaction.channel_id is not None:
+            found = self.bot.store.image(str(interaction.channel_id), number)
+        elif image is not None:
+            found = await find_original(self.bot, None, image)
+        await self._answer(interaction, found)
+
+    async def show_provenance(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._answer(interaction, await find_original(self.bot, message, None))
+
+    async def _answer(self, interaction: discord.Interaction, image: StoredImage | None) -> None:
+        if image is None:
+            await interaction.followup.send(
+                "No Atelier image found there: attach the image, use it on the bot's message, or give its number.",
+                ephemeral=True,
+            )
+            return
+        try:
+            embed = await provenance_embed(self.bot, image)
+        except TurnError as error:
+            await interaction.followup.send(str(error), ephemeral=True)
+            return
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+
+async def setup(bot: AtelierBot) -> None:
+    await bot.add_cog(Provenance(bot))
