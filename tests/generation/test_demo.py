@@ -4,7 +4,7 @@ from pathlib import Path
 import c2pa
 
 from generation.demo import run_demo
-from tests.generation.conftest import service_config
+from tests.conftest import service_config
 
 
 async def test_demo_generates_then_edits_and_prints_where_the_images_are(tmp_path, capsys):
