@@ -313,7 +313,12 @@ class DiscordEmulator:
         reference = payload.get("message_reference")
         if reference:
             message["type"] = 19
-            message["message_reference"] = {**reference, "channel_id": channel_id, "guild_id": self.guild_id}
+            message["message_reference"] = {
+                **reference,
+                "message_id": str(reference["message_id"]),
+                "channel_id": channel_id,
+                "guild_id": self.guild_id,
+            }
             referenced = self.messages.get(str(reference["message_id"]))
             if referenced:
                 message["referenced_message"] = referenced

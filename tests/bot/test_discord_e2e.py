@@ -46,3 +46,197 @@ async def test_imagine_opens_a_thread_with_the_image_and_its_buttons(world):
     assert all(custom_id.startswith("atelier:") for custom_id in buttons(result).values())
     opening = world.discord.messages[thread_id]
     assert "the conversation continues in the thread" in opening["content"]
+
+
+async def say(world: World, thread_id: str, text: str, reply_to: str | None = None, attachments=None) -> dict:
+    """Post as the member; return the bot's answer once it is final (an image, a move or a warning)."""
+    discord = world.discord
+    message = await discord.post(world.member, thread_id, text, reply_to=reply_to, attachments=attachments)
+
+    def answer():
+        for candidate in bot_messages(world, thread_id):
+            reference = candidate.get("message_reference") or {}
+            if reference.get("message_id") == message["id"] and not candidate["content"].startswith("⏳"):
+                if candidate["content"].startswith(("🎨", "⏳")):
+                    return None
+                return candidate
+        return None
+
+    return await discord.wait_for(answer)
+
+
+def stored(world: World, thread_id: str, number: int):
+    return world.bot.store.image(thread_id, number)
+
+
+async def test_a_message_in_the_thread_edits_the_previous_image(world):
+    thread_id, first = await imagine(world, "a fox in the snow", seed=3)
+
+    answer = await say(world, thread_id, "make it night")
+
+    assert answer["content"].startswith("**#2** · Edit (lighting) of #1")
+    assert "> a fox in the snow, at night" in answer["content"]
+    assert answer["attachments"]
+    second = stored(world, thread_id, 2)
+    assert second.parent == 1
+    assert second.seed == 3
+    report = await world.client.provenance(second.service_id)
+    assert report["parents"] == [stored(world, thread_id, 1).service_id]
+
+
+async def test_replying_to_an_older_image_branches_from_it(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+    await say(world, thread_id, "make it night")
+
+    answer = await say(world, thread_id, "add a red scarf", reply_to=first["id"])
+
+    assert answer["content"].startswith("**#3** · Edit (add) of #1")
+    assert "> a fox in the snow, with a red scarf" in answer["content"]
+    assert stored(world, thread_id, 3).parent == 1
+
+
+async def test_numbers_and_undo_move_the_starting_image(world):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    await say(world, thread_id, "make it night")
+
+    moved = await say(world, thread_id, "#1")
+    assert "Back to #1" in moved["content"]
+    edited = await say(world, thread_id, "en aquarelle")
+    assert edited["content"].startswith("**#3** · Edit (style) of #1")
+
+    undone = await say(world, thread_id, "undo")
+    assert "Back to #1" in undone["content"]
+    missing = await say(world, thread_id, "#9")
+    assert "There is no image #9" in missing["content"]
+
+
+async def test_the_variations_button_makes_new_seeds_of_that_image(world):
+    thread_id, first = await imagine(world, "a fox in the snow", seed=11)
+    before = len(results(world, thread_id))
+
+    interaction = await world.discord.click(world.member, first["id"], buttons(first)["Variations"])
+
+    made = await world.discord.wait_for(
+        lambda: len(results(world, thread_id)) >= before + 2 and results(world, thread_id)
+    )
+    assert interaction.responded["type"] == 5
+    numbers = [stored(world, thread_id, n) for n in (2, 3)]
+    assert all(image.parent == 1 for image in numbers)
+    assert len({image.seed for image in numbers}) == 2 and 11 not in {image.seed for image in numbers}
+    assert "Variations of #1" in made[-1]["content"]
+
+
+async def test_after_a_restart_the_thread_and_its_buttons_still_work(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+
+    await world.stop_bot()
+    await world.start_bot()
+
+    answer = await say(world, thread_id, "make it night")
+    assert answer["content"].startswith("**#2** · Edit (lighting) of #1")
+    before = len(results(world, thread_id))
+    await world.discord.click(world.member, first["id"], buttons(first)["Re-roll"])
+    rerolled = await world.discord.wait_for(
+        lambda: len(results(world, thread_id)) > before and results(world, thread_id)
+    )
+    assert "Re-roll of #1" in rerolled[-1]["content"]
+
+
+async def test_a_button_of_an_image_that_no_longer_exists_says_so(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+    world.bot.store.db["images"].delete((thread_id, 1))
+
+    interaction = await world.discord.click(world.member, first["id"], buttons(first)["Variations"])
+
+    await world.discord.wait_for(lambda: interaction.responded)
+    assert interaction.responded["data"]["flags"] & 64
+    assert "no longer exists" in interaction.responded["data"]["content"]
+
+
+async def test_the_edit_modal_rewrites_the_prompt(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+    opened = await world.discord.click(world.member, first["id"], buttons(first)["Edit"])
+    await world.discord.wait_for(lambda: opened.modal)
+    assert opened.responded["type"] == 9
+
+    await world.discord.submit_modal(world.member, opened, {"Prompt": "a wolf in the snow"})
+
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 2 and results(world, thread_id))
+    assert "**#2** · Rewritten prompt on #1" in made[-1]["content"]
+    assert "> a wolf in the snow" in made[-1]["content"]
+
+
+async def test_provenance_button_and_menu_show_the_credential(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+    await say(world, thread_id, "make it night")
+    second = results(world, thread_id)[-1]
+
+    clicked = await world.discord.click(world.member, second["id"], buttons(second)["Provenance"])
+    await world.discord.wait_for(lambda: clicked.responded)
+    embed = clicked.responded["data"]["embeds"][0]
+    assert clicked.responded["data"]["flags"] & 64
+    assert "Trusted" in embed["description"]
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert fields["Made from"] == "#1"
+    assert "c2pa.opened" in fields["Actions"] and "c2pa.edited" in fields["Actions"]
+    assert fields["Model"] == "builtin:tiny"
+
+    menu = await world.discord.message_menu(world.member, "Show provenance", second["id"])
+    reply = await world.discord.wait_for(
+        lambda: next(
+            (
+                m
+                for m in world.discord.messages.values()
+                if m.get("embeds") and m["flags"] & 64 and m is not None and menu.original == m["id"]
+            ),
+            None,
+        )
+    )
+    assert "Trusted" in reply["embeds"][0]["description"]
+
+
+async def test_provenance_finds_a_stripped_copy_by_its_picture(world):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    original = await world.client.image(stored(world, thread_id, 1).service_id)
+    # Re-encoding drops the credential, as Discord may do.
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(original)).convert("RGB").save(buffer, format="JPEG", quality=90)
+    copy = world.discord.upload(buffer.getvalue(), "copy.jpg", "image/jpeg")
+
+    interaction = await world.discord.slash(world.member, "provenance", image=copy)
+
+    reply = await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(interaction.original or "")) and m.get("embeds") and m
+    )
+    assert "Content credential of #1" in reply["embeds"][0]["title"]
+
+
+async def test_an_attached_picture_becomes_the_next_starting_image(world):
+    import io
+
+    from PIL import Image
+
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), "teal").save(buffer, format="PNG")
+    attachment = world.discord.upload(buffer.getvalue(), "mine.png")
+
+    answer = await say(world, thread_id, "", attachments=[attachment])
+    assert "Your picture is #2" in answer["content"]
+    edited = await say(world, thread_id, "make it night")
+    assert edited["content"].startswith("**#3** · Edit (lighting) of #2")
+    assert stored(world, thread_id, 3).width == 96
+
+
+async def test_a_service_that_is_down_gets_a_clear_message(world):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    await world.stop_bot()
+    await world.start_bot(service_url="http://127.0.0.1:9")
+
+    answer = await say(world, thread_id, "make it night")
+
+    assert "The image service isn't answering" in answer["content"]
