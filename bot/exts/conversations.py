@@ -41,13 +41,22 @@ def thread_name(prompt: str) -> str:
     return name if len(name) <= 90 else name[:89] + "…"
 
 
-async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Upload:
+def check_attachment(bot: AtelierBot, attachment: discord.Attachment) -> None:
+    """Refuse from the attachment's metadata alone, before anything is downloaded."""
     limit = bot.config.bot.max_attachment_bytes
     if attachment.size > limit:
         raise TurnError(f"That image is too large: the limit is {limit // (1024 * 1024)} MB.")
     if attachment.content_type and not attachment.content_type.startswith("image/"):
         raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
-    return Upload(data=await attachment.read(), filename=attachment.filename)
+
+
+async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Upload:
+    check_attachment(bot, attachment)
+    try:
+        data = await attachment.read()
+    except discord.HTTPException:
+        raise TurnError("That attachment could not be downloaded from Discord; try sending it again.") from None
+    return Upload(data=data, filename=attachment.filename)
 
 
 class Conversations(commands.Cog):
@@ -55,7 +64,8 @@ class Conversations(commands.Cog):
         self.bot = bot
 
     def _is_conversation(self, channel: discord.abc.Messageable) -> bool:
-        return isinstance(channel, discord.Thread) and self.bot.store.conversation(str(channel.id)) is not None
+        # Threads the bot opened are conversations, cached by discord.py or not (an archived thread isn't).
+        return self.bot.store.conversation(str(channel.id)) is not None
 
     @app_commands.command(name="imagine", description="Draw an image, then keep talking to it in its thread")
     @app_commands.describe(
@@ -83,11 +93,18 @@ class Conversations(commands.Cog):
     ) -> None:
         try:
             width, height = parse_size(size) if size else (None, None)
-            upload = await read_attachment(self.bot, image) if image else None
+            if image is not None:
+                check_attachment(self.bot, image)
         except TurnError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
+        # Discord wants an answer within 3 s: defer before downloading or generating anything.
         await interaction.response.defer(thinking=True)
+        try:
+            upload = await read_attachment(self.bot, image) if image else None
+        except TurnError as error:
+            await interaction.followup.send(f"⚠️ {error}")
+            return
         channel = interaction.channel
         if self._is_conversation(channel):
             thread = channel
@@ -165,15 +182,15 @@ class Conversations(commands.Cog):
             await status.edit(content=f"⚠️ {error}", delete_after=ERROR_SECONDS)
             return
         if not result.made:
-            await status.edit(content=moved_text(result, self._jump_url(message.channel, result.current.message_id)))
+            await status.edit(content=moved_text(result, self._jump_url(message, result.current.message_id)))
             return
         await self.bot.deliver(result, status, message.channel)
 
     @staticmethod
-    def _jump_url(channel: discord.Thread, message_id: int | None) -> str | None:
-        if message_id is None:
+    def _jump_url(message: discord.Message, message_id: int | None) -> str | None:
+        if message_id is None or message.guild is None:
             return None
-        return f"https://discord.com/channels/{channel.guild.id}/{channel.id}/{message_id}"
+        return f"https://discord.com/channels/{message.guild.id}/{message.channel.id}/{message_id}"
 
 
 async def setup(bot: AtelierBot) -> None:

@@ -1,5 +1,9 @@
 """Members talking to the bot in Discord, end to end."""
 
+import io
+
+from PIL import Image
+
 from tests.bot.conftest import World
 
 
@@ -70,7 +74,7 @@ def stored(world: World, thread_id: str, number: int):
 
 
 async def test_a_message_in_the_thread_edits_the_previous_image(world):
-    thread_id, first = await imagine(world, "a fox in the snow", seed=3)
+    thread_id, _ = await imagine(world, "a fox in the snow", seed=3)
 
     answer = await say(world, thread_id, "make it night")
 
@@ -167,7 +171,7 @@ async def test_the_edit_modal_rewrites_the_prompt(world):
 
 
 async def test_provenance_button_and_menu_show_the_credential(world):
-    thread_id, first = await imagine(world, "a fox in the snow")
+    thread_id, _ = await imagine(world, "a fox in the snow")
     await say(world, thread_id, "make it night")
     second = results(world, thread_id)[-1]
 
@@ -199,10 +203,6 @@ async def test_provenance_finds_a_stripped_copy_by_its_picture(world):
     thread_id, _ = await imagine(world, "a fox in the snow")
     original = await world.client.image(stored(world, thread_id, 1).service_id)
     # Re-encoding drops the credential, as Discord may do.
-    import io
-
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.open(io.BytesIO(original)).convert("RGB").save(buffer, format="JPEG", quality=90)
     copy = world.discord.upload(buffer.getvalue(), "copy.jpg", "image/jpeg")
@@ -216,10 +216,6 @@ async def test_provenance_finds_a_stripped_copy_by_its_picture(world):
 
 
 async def test_an_attached_picture_becomes_the_next_starting_image(world):
-    import io
-
-    from PIL import Image
-
     thread_id, _ = await imagine(world, "a fox in the snow")
     buffer = io.BytesIO()
     Image.new("RGB", (96, 64), "teal").save(buffer, format="PNG")
@@ -240,3 +236,25 @@ async def test_a_service_that_is_down_gets_a_clear_message(world):
     answer = await say(world, thread_id, "make it night")
 
     assert "The image service isn't answering" in answer["content"]
+
+
+async def test_imagine_inside_a_thread_continues_it_in_the_follow_up(world):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+
+    interaction = await world.discord.slash(world.member, "imagine", channel_id=thread_id, prompt="a red car")
+
+    follow_up = await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(interaction.original or "")) and m["attachments"] and m
+    )
+    assert interaction.responded["type"] == 5
+    assert follow_up["content"].startswith("**#2** · New image")
+    assert set(buttons(follow_up)) == {"Variations", "Re-roll", "Edit", "Upscale", "Undo", "Provenance"}
+    assert world.bot.store.current(thread_id).number == 2
+
+
+async def test_bad_options_are_refused_ephemerally(world):
+    interaction = await world.discord.slash(world.member, "imagine", prompt="a fox", size="huge")
+    await world.discord.wait_for(lambda: interaction.responded)
+    assert interaction.responded["type"] == 4
+    assert interaction.responded["data"]["flags"] & 64
+    assert "Size 'huge'" in interaction.responded["data"]["content"]
