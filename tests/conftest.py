@@ -23,6 +23,13 @@ configure_logging("warning")
 SMALL = {"width": 64, "height": 64, "steps": 4, "guidance": 7.0, "strength": 0.6}
 
 
+@pytest.fixture(autouse=True)
+def quiet_logs():
+    # Command-line entry points point the logs at the stderr that capsys swaps in and then closes.
+    yield
+    configure_logging("warning")
+
+
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     cache = tmp_path_factory.mktemp("model-cache")

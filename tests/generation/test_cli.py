@@ -6,17 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from atelier.logs import configure_logging
 from generation.__main__ import main
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def restore_logging():
-    # main() points the logs at the stderr that capsys swaps in and then closes.
-    yield
-    configure_logging("warning")
 
 
 def run_main(capsys, *args: str) -> tuple[int, str]:

@@ -1,0 +1,54 @@
+import io
+import re
+from pathlib import Path
+
+from atelier.config import Config
+from bot.console import run_console
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return False
+
+
+async def converse(service, tmp_path: Path, *lines: str) -> tuple[str, str]:
+    config = Config().with_overrides(
+        bot={"database": str(tmp_path / "bot.db"), "console_dir": str(tmp_path / "console")}
+    )
+    out, err = Terminal(), Terminal()
+    url = str(service.make_url("")).rstrip("/")
+    assert await run_console(config, url, io.StringIO("\n".join(lines) + "\n"), out, err) == 0
+    return out.getvalue(), err.getvalue()
+
+
+def printed_images(output: str) -> dict[int, Path]:
+    return {int(number): Path(path) for number, path in re.findall(r"^#(\d+) (/\S+\.png)$", output, re.MULTILINE)}
+
+
+async def test_a_piped_conversation_prints_each_image_with_its_number(client, tmp_path):
+    output, errors = await converse(
+        client, tmp_path, "a lighthouse on a cliff", "make it night", "#1", "plus de couleurs", "#9", "/variations"
+    )
+
+    images = printed_images(output)
+    assert sorted(images) == [1, 2, 3, 4, 5]
+    assert all(path.is_absolute() and path.is_file() and path.name == f"{n}.png" for n, path in images.items())
+    assert all(path.is_relative_to(tmp_path / "console") for path in images.values())
+    assert "Edit (lighting) of #1" in output
+    assert "prompt: a lighthouse on a cliff, at night" in output
+    assert "Back to #1" in output
+    assert "Edit (colour) of #1" in output
+    assert "prompt: a lighthouse on a cliff, vibrant colors" in output
+    assert "Variations of #3" in output
+    assert errors.strip() == "! There is no image #9 in this conversation (it has 3 images)."
+
+
+async def test_provenance_undo_and_quit(client, tmp_path):
+    output, errors = await converse(
+        client, tmp_path, "a boat", "add a sail", "/provenance", "/undo", "/quit", "this line is never read"
+    )
+    assert "#2 C2PA: Trusted (local development CA); actions: c2pa.opened, c2pa.edited" in output
+    assert "signed original: http://127.0.0.1" in output
+    assert "Back to #1" in output
+    assert "never read" not in output
+    assert errors == ""
