@@ -1,0 +1,124 @@
+"""Finding every entity and safety term in a folded prompt at once.
+
+Exact names go into one Aho-Corasick automaton (pyahocorasick), padded with spaces so that only whole words
+match. Longer names also match with typos: a symmetric-deletion index over their words (SymSpell's idea)
+proposes candidates, and rapidfuzz's optimal-string-alignment distance confirms them, one typo allowed from
+7 letters and two from 11.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ahocorasick
+from rapidfuzz.distance import OSA
+
+from moderation.normalize import fold
+from moderation.ruleset import Category, Entity, Ruleset
+
+MIN_FUZZY_WORD = 4
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: Category
+    entity: Entity | None
+    term: str
+    fuzzy: bool = False
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    text: str
+    words: tuple[str, ...]
+    allowed: int
+    category: Category
+    entity: Entity | None
+
+
+def allowed_typos(pattern: str) -> int:
+    letters = len(pattern.replace(" ", ""))
+    return 2 if letters >= 11 else 1 if letters >= 7 else 0
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:index] + word[index + 1 :] for index in range(len(word))}
+
+
+class Matcher:
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self._automaton = ahocorasick.Automaton()
+        self._fuzzy: dict[str, set[int]] = {}
+        self._patterns: list[_Pattern] = []
+        exact: dict[str, list[int]] = {}
+
+        def add(text: str, category: Category, entity: Entity | None, fuzzy: bool) -> None:
+            folded = fold(text)
+            if not folded:
+                return
+            pattern_id = len(self._patterns)
+            allowed = allowed_typos(folded) if fuzzy else 0
+            self._patterns.append(_Pattern(folded, tuple(folded.split()), allowed, category, entity))
+            exact.setdefault(f" {folded} ", []).append(pattern_id)
+            if " " in folded and len(folded) >= 8:
+                # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
+                exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
+            if allowed:
+                for word in folded.split():
+                    if len(word) >= MIN_FUZZY_WORD:
+                        for key in {word, *_deletions(word)}:
+                            self._fuzzy.setdefault(key, set()).add(pattern_id)
+
+        for entity in ruleset.entities:
+            for name in entity.names:
+                add(name, entity.category, entity, fuzzy=True)
+        for category, terms in ruleset.safety.items():
+            for term in terms:
+                add(term, category, None, fuzzy=False)
+        for key, pattern_ids in exact.items():
+            self._automaton.add_word(key, tuple(pattern_ids))
+        self._automaton.make_automaton()
+        self._brand_words = {fold(term) for term in ruleset.brand_context}
+        self._contexts = {
+            entity.name: tuple(f" {fold(term)} " for term in entity.context)
+            for entity in ruleset.entities
+            if entity.common_word
+        }
+
+    def scan(self, folded: str) -> list[Hit]:
+        """Every entity and safety term in an already folded prompt, exact matches first."""
+        hits: dict[tuple[int, str], Hit] = {}
+        for _, pattern_ids in self._automaton.iter(f" {folded} "):
+            for pattern_id in pattern_ids:
+                pattern = self._patterns[pattern_id]
+                hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
+        if self._fuzzy:
+            self._scan_fuzzy(folded.split(), hits)
+        return list(hits.values())
+
+    def _scan_fuzzy(self, words: list[str], hits: dict[tuple[int, str], Hit]) -> None:
+        seen_patterns = {key[0] for key in hits}
+        for position, word in enumerate(words):
+            if len(word) < MIN_FUZZY_WORD:
+                continue
+            candidates: set[int] = set()
+            for key in {word, *_deletions(word)}:
+                candidates |= self._fuzzy.get(key, set())
+            for pattern_id in candidates - seen_patterns:
+                pattern = self._patterns[pattern_id]
+                size = len(pattern.words)
+                for start in range(max(0, position - size + 1), min(position, len(words) - size) + 1):
+                    window = " ".join(words[start : start + size])
+                    if OSA.distance(window, pattern.text, score_cutoff=pattern.allowed) <= pattern.allowed:
+                        hits[(pattern_id, window)] = Hit(pattern.category, pattern.entity, window, fuzzy=True)
+                        seen_patterns.add(pattern_id)
+                        break
+
+    def brand_context(self, folded: str, entity: Entity) -> bool:
+        """Whether a common-word brand is meant as the brand: a brand word or one of its products is near."""
+        words = set(folded.split())
+        if words & self._brand_words:
+            return True
+        padded = f" {folded} "
+        return any(term in padded for term in self._contexts.get(entity.name, ()))

@@ -1,0 +1,58 @@
+"""Folding a prompt to plain words before matching, so that spelling tricks don't hide a name.
+
+``fold`` undoes, in order: invisible and bidi characters (removed), look-alike letters from other scripts,
+fullwidth and mathematical letters, accents and combining marks (decancer folds all of these to ASCII),
+leet digits and symbols inside words (3 -> e, 0 -> o, 1 -> i, 4/@ -> a, 5/$ -> s, 7 -> t), names spelled out
+with separators ("e l o n", "E.L.O.N."), and repeated letters ("eeelon"). Patterns are folded the same way,
+so both sides meet in one alphabet of lowercase words separated by single spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import decancer_py
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s"})
+_LEET_CHARS = "0134578@$"
+# A token with at least one letter: leet characters inside it are letters in disguise. A leading "@" is a
+# handle ("@elonmusk"), not an "a".
+_TOKEN = re.compile(r"(?<![a-z0-9@$])@?([a-z0-9@$]+)")
+_HAS_LETTER = re.compile(r"[a-z]")
+# Single letters separated by spaces, dots, dashes or underscores: "e l o n", "e.l.o.n", "e-l-o-n".
+_SPELLED = re.compile(r"\b(?:[a-z][ ._\-*/|]){2,}[a-z]\b")
+_REPEATS = re.compile(r"([a-z])\1+")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def _drop_invisible(text: str) -> str:
+    # Format characters (zero-width space/joiner, word joiner, soft hyphen, bidi controls) separate nothing.
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
+def cure(text: str) -> str:
+    """Look-alikes, fullwidth, mathematical letters and accents folded to lowercase ASCII; layout kept."""
+    text = unicodedata.normalize("NFKC", _drop_invisible(text))
+    return str(decancer_py.parse(text)) if not text.isascii() else text.lower()
+
+
+def _unleet(match: re.Match) -> str:
+    token = match.group(1)
+    if not _HAS_LETTER.search(token) or not any(char in _LEET_CHARS for char in token):
+        return token
+    return token.translate(_LEET)
+
+
+def squash(text: str) -> str:
+    """Runs of one letter to one letter ("eeelon" -> "elon"); applied to patterns and prompts alike."""
+    return _REPEATS.sub(r"\1", text)
+
+
+def fold(text: str) -> str:
+    """Plain lowercase words separated by single spaces, with every evasion above undone."""
+    text = cure(text)
+    text = _TOKEN.sub(_unleet, text)
+    text = _SPELLED.sub(lambda match: _NOT_WORD.sub("", match.group(0)), text)
+    text = _NOT_WORD.sub(" ", text)
+    return squash(text).strip()

@@ -1,0 +1,167 @@
+"""A server's policy: a preset, the category actions it changes, and per-entity overrides.
+
+Like a filter list's settings, an entity's own action overrides its category's, and a category's inherits
+the preset's when unset. Two rules hold whatever the policy: nothing sexual involving a real person, and
+nothing sexual involving minors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from moderation.ruleset import Category, Entity
+
+
+class Action(StrEnum):
+    ALLOW = "allow"
+    REWRITE = "rewrite"
+    FLAG = "flag"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Action.ALLOW: 0, Action.REWRITE: 1, Action.FLAG: 2, Action.BLOCK: 3}
+# Categories whose action a server sets. Minors and demeaning contexts only matter combined with others.
+POLICY_CATEGORIES = (Category.PERSON, Category.BRAND, Category.ARTIST, Category.SEXUAL, Category.VIOLENCE, Category.HATE)
+
+PRESETS: dict[str, dict[Category, Action]] = {
+    "strict": {
+        Category.PERSON: Action.BLOCK,
+        Category.BRAND: Action.BLOCK,
+        Category.ARTIST: Action.BLOCK,
+        Category.SEXUAL: Action.BLOCK,
+        Category.VIOLENCE: Action.BLOCK,
+        Category.HATE: Action.BLOCK,
+    },
+    "balanced": {
+        Category.PERSON: Action.ALLOW,
+        Category.BRAND: Action.REWRITE,
+        Category.ARTIST: Action.REWRITE,
+        Category.SEXUAL: Action.BLOCK,
+        Category.VIOLENCE: Action.FLAG,
+        Category.HATE: Action.BLOCK,
+    },
+    "open": {
+        Category.PERSON: Action.ALLOW,
+        Category.BRAND: Action.ALLOW,
+        Category.ARTIST: Action.ALLOW,
+        Category.SEXUAL: Action.FLAG,
+        Category.VIOLENCE: Action.ALLOW,
+        Category.HATE: Action.FLAG,
+    },
+}
+# Whether real people may appear in violent or degrading scenes: never under strict and balanced.
+PEOPLE_IN_DEGRADING_SCENES = {"strict": Action.BLOCK, "balanced": Action.BLOCK, "open": Action.FLAG}
+
+
+class PolicyError(ValueError):
+    """A policy setting that can't be applied; the message names it."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    preset: str = "balanced"
+    categories: dict[Category, Action] = field(default_factory=dict)
+    entities: dict[str, Action] = field(default_factory=dict)
+    custom: tuple[Entity, ...] = ()
+    # In channels marked NSFW, sexual content that the policy blocks is flagged instead (except under strict).
+    nsfw_channels_relax_sexual: bool = True
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise PolicyError(f"unknown preset {self.preset!r}: choose strict, balanced or open")
+
+    def action_for(self, category: Category) -> Action:
+        return self.categories.get(category, PRESETS[self.preset].get(category, Action.ALLOW))
+
+    def entity_action(self, entity: Entity) -> Action | None:
+        return self.entities.get(entity.name.casefold())
+
+    @property
+    def people_in_degrading_scenes(self) -> Action:
+        return PEOPLE_IN_DEGRADING_SCENES[self.preset]
+
+    # ---------------------------------------------------------------- changes (each returns a new policy)
+
+    def with_preset(self, preset: str) -> Policy:
+        return replace(self, preset=preset)
+
+    def with_category(self, category: str, action: str) -> Policy:
+        chosen = _category(category)
+        if chosen not in POLICY_CATEGORIES:
+            raise PolicyError(f"{category!r} has no action of its own; set one of {', '.join(POLICY_CATEGORIES)}")
+        return replace(self, categories={**self.categories, chosen: _action(action)})
+
+    def with_entity(self, name: str, action: str, category: str | None = None, aliases: tuple[str, ...] = ()) -> Policy:
+        """Override an entity's action; a name the ruleset doesn't know becomes a custom entity."""
+        custom = self.custom
+        if category is not None:
+            chosen = _category(category)
+            if chosen not in (Category.PERSON, Category.BRAND, Category.ARTIST):
+                raise PolicyError("a custom entity is a person, a brand or an artist")
+            custom = tuple(entity for entity in custom if entity.name.casefold() != name.casefold())
+            custom = (*custom, Entity(name=name, category=chosen, aliases=aliases))
+        return replace(self, entities={**self.entities, name.casefold(): _action(action)}, custom=custom)
+
+    def with_alias(self, name: str, alias: str) -> Policy:
+        for entity in self.custom:
+            if entity.name.casefold() == name.casefold():
+                updated = replace(entity, aliases=(*entity.aliases, alias))
+                return replace(self, custom=tuple(updated if item is entity else item for item in self.custom))
+        raise PolicyError(f"{name!r} is not one of this server's own entities; add it first")
+
+    def without_entity(self, name: str) -> Policy:
+        key = name.casefold()
+        if key not in self.entities and not any(entity.name.casefold() == key for entity in self.custom):
+            raise PolicyError(f"{name!r} has no override on this server")
+        entities = {item: action for item, action in self.entities.items() if item != key}
+        custom = tuple(entity for entity in self.custom if entity.name.casefold() != key)
+        return replace(self, entities=entities, custom=custom)
+
+    # ---------------------------------------------------------------- storage
+
+    def to_json(self) -> dict:
+        return {
+            "preset": self.preset,
+            "categories": {str(category): str(action) for category, action in self.categories.items()},
+            "entities": {name: str(action) for name, action in self.entities.items()},
+            "custom": [
+                {"name": entity.name, "category": str(entity.category), "aliases": list(entity.aliases)}
+                for entity in self.custom
+            ],
+            "nsfw_channels_relax_sexual": self.nsfw_channels_relax_sexual,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Policy:
+        unknown = set(data) - {"preset", "categories", "entities", "custom", "nsfw_channels_relax_sexual"}
+        if unknown:
+            raise PolicyError(f"unknown policy setting {sorted(unknown)[0]!r}")
+        policy = cls(preset=data.get("preset", "balanced"))
+        for category, action in data.get("categories", {}).items():
+            policy = policy.with_category(category, action)
+        for entry in data.get("custom", []):
+            action = data.get("entities", {}).get(entry["name"].casefold(), "block")
+            policy = policy.with_entity(entry["name"], action, entry["category"], tuple(entry.get("aliases", ())))
+        for name, action in data.get("entities", {}).items():
+            if name.casefold() not in policy.entities:
+                policy = policy.with_entity(name, action)
+        return replace(policy, nsfw_channels_relax_sexual=bool(data.get("nsfw_channels_relax_sexual", True)))
+
+
+def _category(name: str) -> Category:
+    try:
+        return Category(name.lower())
+    except ValueError:
+        raise PolicyError(f"unknown category {name!r}: choose one of {', '.join(POLICY_CATEGORIES)}") from None
+
+
+def _action(name: str) -> Action:
+    try:
+        return Action(name.lower())
+    except ValueError:
+        raise PolicyError(f"unknown action {name!r}: choose allow, rewrite, flag or block") from None
