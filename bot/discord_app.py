@@ -11,15 +11,27 @@ from discord.ext import commands
 
 from atelier.config import Config, ConfigError
 from atelier.logs import get_logger
-from bot.conversation.engine import Conversations, TurnResult
+from bot.conversation.engine import Conversations, TurnError, TurnResult
 from bot.launcher import service_url
-from bot.rendering import publish
+from bot.rendering import moved_text, publish
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
 
 log = get_logger("bot.discord")
 
 EXTENSIONS = ("bot.exts.conversations", "bot.exts.buttons", "bot.exts.provenance")
+SOMETHING_WRONG = "⚠️ Something went wrong on our side; the details are in the bot's log."
+
+
+async def tell(interaction: discord.Interaction, text: str) -> None:
+    """One short ephemeral line, whether or not the interaction was answered already."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("interaction.unanswerable", guild=interaction.guild_id)
 
 
 def intents() -> discord.Intents:
@@ -48,6 +60,7 @@ class AtelierBot(commands.Bot):
         return self.engine.store
 
     async def setup_hook(self) -> None:
+        self.tree.on_error = self.on_app_command_error
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         synced = await self.tree.sync()
@@ -61,6 +74,10 @@ class AtelierBot(commands.Bot):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.store.remember_guild(guild.id, guild.name)
 
+    async def on_app_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        log.error("command.failed", guild=interaction.guild_id, user=interaction.user.id, exc_info=error)
+        await tell(interaction, SOMETHING_WRONG)
+
     async def deliver(
         self, result: TurnResult, first: discord.Message | discord.WebhookMessage, channel: discord.abc.Messageable
     ) -> None:
@@ -68,6 +85,39 @@ class AtelierBot(commands.Bot):
         for image, message in await publish(result, first, channel):
             attachment = message.attachments[0].id if message.attachments else None
             self.store.attach_message(image.conversation, image.number, message.id, attachment)
+
+    async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
+        """Await a turn and show its result in ``status``; every failure ends as one short line there."""
+        try:
+            result = await work
+        except TurnError as error:
+            await _quietly(status.edit(content=f"⚠️ {error}"))
+            return
+        except Exception:
+            log.error("turn.failed", exc_info=True, **context)
+            await _quietly(status.edit(content=SOMETHING_WRONG))
+            return
+        try:
+            if result.made:
+                await self.deliver(result, status, channel)
+            else:
+                await status.edit(content=moved_text(result, jump_url(channel, result.current.message_id)))
+        except discord.HTTPException:
+            log.error("turn.undeliverable", exc_info=True, **context)
+
+
+def jump_url(channel, message_id: int | None) -> str | None:
+    guild = getattr(channel, "guild", None)
+    if message_id is None or guild is None:
+        return None
+    return f"https://discord.com/channels/{guild.id}/{channel.id}/{message_id}"
+
+
+async def _quietly(edit) -> None:
+    try:
+        await edit
+    except discord.HTTPException:
+        log.warning("status.unreachable")
 
 
 def build_bot(config: Config, client: GenerationClient, store: BotStore, **options) -> AtelierBot:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import aiohttp
 
 POLL_SECONDS = 0.5
+# A job that hasn't finished after this long is given up on (the service may have lost it).
+WAIT_LIMIT_SECONDS = 30 * 60
 
 
 class ServiceUnavailable(Exception):
@@ -110,12 +112,17 @@ class GenerationClient:
             )
         return response
 
-    async def _json(self, method: str, path: str, **options) -> dict:
+    async def _body(self, method: str, path: str, as_json: bool, **options):
         response = await self._request(method, path, **options)
         try:
-            return await response.json()
+            return await (response.json() if as_json else response.read())
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise ServiceUnavailable(f"the generation service at {self.base_url} sent a broken answer") from exc
         finally:
             response.release()
+
+    async def _json(self, method: str, path: str, **options) -> dict:
+        return await self._body(method, path, True, **options)
 
     async def health(self) -> dict:
         return await self._json("GET", "/healthz")
@@ -147,7 +154,10 @@ class GenerationClient:
     async def wait(self, status: JobStatus, progress: Progress | None = None) -> JobStatus:
         """Poll until the job ends, reporting each change of queue position or step."""
         last = None
+        deadline = asyncio.get_running_loop().time() + WAIT_LIMIT_SECONDS
         while not status.finished:
+            if asyncio.get_running_loop().time() > deadline:
+                raise ServiceUnavailable(f"job {status.job} did not finish within {WAIT_LIMIT_SECONDS // 60} minutes")
             seen = (status.state, status.queue_position, status.step)
             if progress is not None and seen != last:
                 await progress(status)
@@ -159,11 +169,7 @@ class GenerationClient:
         return status
 
     async def image(self, image_id: str) -> bytes:
-        response = await self._request("GET", f"/v1/images/{image_id}")
-        try:
-            return await response.read()
-        finally:
-            response.release()
+        return await self._body("GET", f"/v1/images/{image_id}", False)
 
     async def provenance(self, image_id: str) -> dict:
         return await self._json("GET", f"/v1/images/{image_id}/provenance")

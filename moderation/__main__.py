@@ -1,8 +1,8 @@
 """``python -m moderation``: decide on prompts from the command line, evaluate the ruleset, benchmark it.
 
-  check [--preset P] [--policy FILE] [--nsfw-channel] [--jsonl] [TEXT]   one JSON decision (or one per line)
-  report [--cases FILE]                                                    recall and false positives per class
-  bench [--entities N] [--seconds S]                                       prompts per second and load time
+check [--preset P] [--policy FILE] [--nsfw-channel] [--jsonl] [TEXT]   one JSON decision (or one per line)
+report [--cases FILE]                                                    recall and false positives per class
+bench [--entities N] [--seconds S]                                       prompts per second and load time
 """
 
 from __future__ import annotations

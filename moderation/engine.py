@@ -98,9 +98,7 @@ class Moderator:
             reason = REASONS.get(worst.rule) or REASONS[worst.category]
         else:
             reason = REASONS[str(worst.action)]
-        return Decision(
-            worst.action, str(worst.category), worst.entity, worst.rule, reason, prompt, tuple(findings)
-        )
+        return Decision(worst.action, str(worst.category), worst.entity, worst.rule, reason, prompt, tuple(findings))
 
 
 def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Finding]:
@@ -109,9 +107,7 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
     findings: list[Finding] = []
 
     def add(action: Action, hit: Hit, rule: str) -> None:
-        findings.append(
-            Finding(action, hit.category, hit.entity.name if hit.entity else None, rule, hit.term)
-        )
+        findings.append(Finding(action, hit.category, hit.entity.name if hit.entity else None, rule, hit.term))
 
     sexual = next((hit for hit in hits if hit.category is Category.SEXUAL), None)
     if sexual is not None:
@@ -124,8 +120,10 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
             override = policy.entity_action(hit.entity)
             action = override or policy.action_for(hit.category)
             add(action, hit, "entity_override" if override else f"entity:{hit.category}")
-            if hit.category is Category.PERSON and action is not Action.BLOCK and (
-                Category.VIOLENCE in present or Category.DEMEANING in present
+            if (
+                hit.category is Category.PERSON
+                and action is not Action.BLOCK
+                and (Category.VIOLENCE in present or Category.DEMEANING in present)
             ):
                 add(policy.people_in_degrading_scenes, hit, "person_degraded")
         elif hit.category in (Category.SEXUAL, Category.VIOLENCE, Category.HATE):

@@ -26,7 +26,14 @@ class Action(StrEnum):
 
 _SEVERITY = {Action.ALLOW: 0, Action.REWRITE: 1, Action.FLAG: 2, Action.BLOCK: 3}
 # Categories whose action a server sets. Minors and demeaning contexts only matter combined with others.
-POLICY_CATEGORIES = (Category.PERSON, Category.BRAND, Category.ARTIST, Category.SEXUAL, Category.VIOLENCE, Category.HATE)
+POLICY_CATEGORIES = (
+    Category.PERSON,
+    Category.BRAND,
+    Category.ARTIST,
+    Category.SEXUAL,
+    Category.VIOLENCE,
+    Category.HATE,
+)
 
 PRESETS: dict[str, dict[Category, Action]] = {
     "strict": {

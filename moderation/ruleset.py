@@ -96,7 +96,5 @@ def load_ruleset(folder: Path = DATA) -> Ruleset:
                 )
             )
     safety_data = tomllib.loads((folder / "safety.toml").read_text(encoding="utf-8"))
-    safety = {
-        Category(section["name"]): tuple(dict.fromkeys(section["terms"])) for section in safety_data["category"]
-    }
+    safety = {Category(section["name"]): tuple(dict.fromkeys(section["terms"])) for section in safety_data["category"]}
     return make_ruleset(entities, safety, safety_data["brand_context"]["terms"])

@@ -8,6 +8,7 @@ and pass ``TurnError`` messages on to the user.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import secrets
@@ -80,6 +81,17 @@ class _Run:
     scale: int | None = None
 
 
+def _one_at_a_time(method):
+    """Run a turn under its conversation's lock (the conversation is the first argument)."""
+
+    @functools.wraps(method)
+    async def serialised(self, conversation: str, *args, **kwargs):
+        async with self.turn_lock(conversation):
+            return await method(self, conversation, *args, **kwargs)
+
+    return serialised
+
+
 def perceptual_hash(png: bytes) -> str:
     with Image.open(io.BytesIO(png)) as picture:
         return str(imagehash.phash(picture))
@@ -95,9 +107,15 @@ class Conversations:
         self.client = client
         self.settings = settings
         self.uploads_dir = uploads_dir
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def turn_lock(self, conversation: str) -> asyncio.Lock:
+        """Turns of one conversation run one after the other, in the order they were posted."""
+        return self._locks.setdefault(conversation, asyncio.Lock())
 
     # ---------------------------------------------------------------- entry points
 
+    @_one_at_a_time
     async def imagine(
         self,
         conversation: str,
@@ -128,6 +146,7 @@ class Conversations:
         self.store.add_turn(conversation, author_id, prompt, understood, [made.image.number for made in result.made])
         return result
 
+    @_one_at_a_time
     async def say(
         self,
         conversation: str,
@@ -136,13 +155,18 @@ class Conversations:
         *,
         reply_to: int | None = None,
         upload: Upload | None = None,
+        upload_message: tuple[int, int | None] | None = None,
         progress: Progress | None = None,
     ) -> TurnResult:
-        """A plain message in the conversation: an edit, a new image, or a move to another image."""
+        """A plain message in the conversation: an edit, a new image, or a move to another image.
+        ``upload_message`` (message and attachment ids) lets a later reply to the upload branch from it."""
         base = self._image(conversation, reply_to) if reply_to is not None else self.store.current(conversation)
         if upload is not None:
-            state = base.state if base is not None else PromptState.start(text or "a picture")
+            # An upload keeps the conversation's prompt; a first one starts from an empty subject.
+            state = base.state if base is not None else PromptState.start("")
             base = await self._register_upload(conversation, author_id, upload, state)
+            if upload_message is not None:
+                self.store.attach_message(conversation, base.number, *upload_message)
             if not text.strip():
                 result = TurnResult(
                     understood=f"Your picture is #{base.number}: the next edit starts from it", current=base
@@ -155,6 +179,7 @@ class Conversations:
         )
         return result
 
+    @_one_at_a_time
     async def variations(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
         image = self._image(conversation, number)
         run = _Run(
@@ -167,6 +192,7 @@ class Conversations:
         )
         return await self._run(conversation, author_id, run, f"Variations of #{number}", progress)
 
+    @_one_at_a_time
     async def reroll(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
         """Make image ``number`` again the way it was made, with a new seed."""
         image = self._image(conversation, number)
@@ -179,6 +205,7 @@ class Conversations:
             run = _Run(kind="edit", state=image.state, parent=parent, strength=image.strength, seed=new_seed())
         return await self._run(conversation, author_id, run, f"Re-roll of #{number}", progress)
 
+    @_one_at_a_time
     async def rewrite(
         self, conversation: str, number: int, prompt: str, author_id: int | None, progress=None
     ) -> TurnResult:
@@ -190,6 +217,7 @@ class Conversations:
         self.store.add_turn(conversation, author_id, prompt, result.understood, [m.image.number for m in result.made])
         return result
 
+    @_one_at_a_time
     async def upscale(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
         image = self._image(conversation, number)
         run = _Run(kind="edit", state=image.state, parent=image, strength=UPSCALE_STRENGTH, seed=image.seed, scale=2)
@@ -310,9 +338,13 @@ class Conversations:
             if exc.code == "queue_full":
                 raise TurnError("The image queue is full; try again in a minute.") from exc
             raise TurnError(f"The image service refused this: {exc.message}") from exc
+        if not status.images:
+            raise TurnError("The image service returned no image; try again.")
         elapsed_ms = round((time.perf_counter() - started) * 1000)
+        fingerprints = await asyncio.gather(*(asyncio.to_thread(perceptual_hash, png) for png in pictures))
         made = []
-        for service_image, png in zip(status.images, pictures, strict=True):
+        # No await from here on: numbers are taken and stored in one step, so concurrent turns never collide.
+        for service_image, png, fingerprint in zip(status.images, pictures, fingerprints, strict=True):
             image = StoredImage(
                 conversation=conversation,
                 number=self.store.next_number(conversation),
@@ -325,7 +357,7 @@ class Conversations:
                 parent=run.parent.number if run.parent is not None else None,
                 strength=run.strength,
                 model=health.get("model"),
-                phash=await asyncio.to_thread(perceptual_hash, png),
+                phash=fingerprint,
                 author_id=author_id,
                 elapsed_ms=elapsed_ms,
             )

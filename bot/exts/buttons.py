@@ -82,12 +82,13 @@ class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID)
             await interaction.response.send_modal(EditModal(image))
             return
         if self.action == "prov":
+            await interaction.response.defer(ephemeral=True, thinking=True)
             try:
                 embed = await provenance_embed(bot, image)
             except TurnError as error:
-                await interaction.response.send_message(str(error), ephemeral=True)
+                await interaction.followup.send(str(error), ephemeral=True)
                 return
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.followup.send(embed=embed, ephemeral=True)
             return
         if self.action == "undo":
             try:
@@ -106,12 +107,8 @@ class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID)
         await interaction.response.defer(thinking=True)
         status = await interaction.followup.send("⏳ Queued…", wait=True)
         action = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[self.action]
-        await _run(
-            bot,
-            interaction,
-            status,
-            action(image.conversation, image.number, interaction.user.id, ProgressMessage(status)),
-        )
+        work = action(image.conversation, image.number, interaction.user.id, ProgressMessage(status))
+        await bot.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action=self.action)
 
 
 async def setup(bot: AtelierBot) -> None:

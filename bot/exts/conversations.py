@@ -11,7 +11,7 @@ from discord.ext import commands
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, Upload
 from bot.discord_app import AtelierBot
-from bot.rendering import ProgressMessage, moved_text
+from bot.rendering import ProgressMessage
 
 log = get_logger("bot.exts.conversations")
 
@@ -22,6 +22,9 @@ ASPECTS = {
     "wide": (912, 512),
     "tall": (512, 912),
 }
+TURN_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+MENTION = re.compile(r"<@[!&]?\d+>")
+PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 SIZE = re.compile(r"^\s*(\d{2,4})\s*[x\u00d7*]\s*(\d{2,4})\s*$")
 ERROR_SECONDS = 60
 
@@ -41,12 +44,18 @@ def thread_name(prompt: str) -> str:
     return name if len(name) <= 90 else name[:89] + "…"
 
 
+def is_picture(attachment: discord.Attachment) -> bool:
+    if attachment.content_type:
+        return attachment.content_type.startswith("image/")
+    return attachment.filename.lower().endswith(PICTURE_EXTENSIONS)
+
+
 def check_attachment(bot: AtelierBot, attachment: discord.Attachment) -> None:
     """Refuse from the attachment's metadata alone, before anything is downloaded."""
     limit = bot.config.bot.max_attachment_bytes
     if attachment.size > limit:
         raise TurnError(f"That image is too large: the limit is {limit // (1024 * 1024)} MB.")
-    if attachment.content_type and not attachment.content_type.startswith("image/"):
+    if not is_picture(attachment):
         raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
 
 
@@ -91,7 +100,10 @@ class Conversations(commands.Cog):
         guidance: app_commands.Range[float, 0.0, 30.0] | None = None,
         image: discord.Attachment | None = None,
     ) -> None:
+        channel = interaction.channel
         try:
+            if not self._is_conversation(channel) and not isinstance(channel, discord.TextChannel):
+                raise TurnError("Use /imagine in a text channel (or in one of my conversation threads).")
             width, height = parse_size(size) if size else (None, None)
             if image is not None:
                 check_attachment(self.bot, image)
@@ -105,7 +117,6 @@ class Conversations(commands.Cog):
         except TurnError as error:
             await interaction.followup.send(f"⚠️ {error}")
             return
-        channel = interaction.channel
         if self._is_conversation(channel):
             thread = channel
             status = await interaction.followup.send("⏳ Queued…", wait=True)
@@ -129,38 +140,34 @@ class Conversations(commands.Cog):
             )
             status = await thread.send("⏳ Queued…")
         log.info("imagine", guild=interaction.guild_id, conversation=thread.id, user=interaction.user.id)
-        try:
-            result = await self.bot.engine.imagine(
-                str(thread.id),
-                interaction.user.id,
-                prompt,
-                negative=negative or "",
-                width=width,
-                height=height,
-                seed=seed,
-                count=count,
-                steps=steps,
-                guidance=guidance,
-                upload=upload,
-                progress=ProgressMessage(status),
-            )
-        except TurnError as error:
-            await status.edit(content=f"⚠️ {error}")
-            await interaction.followup.send(str(error), ephemeral=True)
-            return
-        await self.bot.deliver(result, status, thread)
+        work = self.bot.engine.imagine(
+            str(thread.id),
+            interaction.user.id,
+            prompt,
+            negative=negative or "",
+            width=width,
+            height=height,
+            seed=seed,
+            count=count,
+            steps=steps,
+            guidance=guidance,
+            upload=upload,
+            progress=ProgressMessage(status),
+        )
+        await self.bot.run_turn(work, status, thread, guild=interaction.guild_id, conversation=thread.id)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or not self._is_conversation(message.channel):
+        if message.author.bot or message.type not in TURN_TYPES or not self._is_conversation(message.channel):
             return
         conversation = str(message.channel.id)
+        text = MENTION.sub("", message.content).strip()
         reply_to = None
         if message.reference is not None and message.reference.message_id is not None:
             referenced = self.bot.store.by_message(message.reference.message_id)
             if referenced:
                 reply_to = referenced[0].number
-        pictures = [item for item in message.attachments if (item.content_type or "").startswith("image/")]
+        pictures = [item for item in message.attachments if is_picture(item)]
         try:
             upload = await read_attachment(self.bot, pictures[0]) if pictures else None
             if upload is None and message.attachments:
@@ -168,29 +175,21 @@ class Conversations(commands.Cog):
         except TurnError as error:
             await message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False)
             return
+        if not text and upload is None:
+            return
         status = await message.reply("⏳ Queued…", mention_author=False)
-        try:
-            result = await self.bot.engine.say(
-                conversation,
-                message.author.id,
-                message.content,
-                reply_to=reply_to,
-                upload=upload,
-                progress=ProgressMessage(status),
-            )
-        except TurnError as error:
-            await status.edit(content=f"⚠️ {error}", delete_after=ERROR_SECONDS)
-            return
-        if not result.made:
-            await status.edit(content=moved_text(result, self._jump_url(message, result.current.message_id)))
-            return
-        await self.bot.deliver(result, status, message.channel)
-
-    @staticmethod
-    def _jump_url(message: discord.Message, message_id: int | None) -> str | None:
-        if message_id is None or message.guild is None:
-            return None
-        return f"https://discord.com/channels/{message.guild.id}/{message.channel.id}/{message_id}"
+        work = self.bot.engine.say(
+            conversation,
+            message.author.id,
+            text,
+            reply_to=reply_to,
+            upload=upload,
+            upload_message=(message.id, pictures[0].id) if pictures else None,
+            progress=ProgressMessage(status),
+        )
+        await self.bot.run_turn(
+            work, status, message.channel, guild=message.guild.id if message.guild else None, conversation=conversation
+        )
 
 
 async def setup(bot: AtelierBot) -> None:

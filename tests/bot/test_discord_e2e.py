@@ -176,9 +176,11 @@ async def test_provenance_button_and_menu_show_the_credential(world):
     second = results(world, thread_id)[-1]
 
     clicked = await world.discord.click(world.member, second["id"], buttons(second)["Provenance"])
-    await world.discord.wait_for(lambda: clicked.responded)
-    embed = clicked.responded["data"]["embeds"][0]
-    assert clicked.responded["data"]["flags"] & 64
+    reply = await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(clicked.original or "")) and m.get("embeds") and m
+    )
+    embed = reply["embeds"][0]
+    assert reply["flags"] & 64
     assert "Trusted" in embed["description"]
     fields = {field["name"]: field["value"] for field in embed["fields"]}
     assert fields["Made from"] == "#1"

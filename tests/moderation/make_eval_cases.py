@@ -19,30 +19,85 @@ LEET = {"a": "4", "e": "3", "o": "0", "i": "1", "s": "5", "t": "7"}
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\u202e", "\u2066"]
 ACCENTS = {"a": "á", "e": "é", "i": "ï", "o": "ô", "u": "ü", "c": "ç", "n": "ñ"}
 SCENES = [
-    "{} giving a speech", "a photo of {} at the beach", "{} riding a horse", "portrait of {}, oil painting",
-    "{} eating spaghetti", "{} on the cover of a magazine", "a statue of {}", "{} in a spacesuit",
+    "{} giving a speech",
+    "a photo of {} at the beach",
+    "{} riding a horse",
+    "portrait of {}, oil painting",
+    "{} eating spaghetti",
+    "{} on the cover of a magazine",
+    "a statue of {}",
+    "{} in a spacesuit",
 ]
 BRAND_SCENES = ["a {} logo on a t-shirt", "{} sneakers on a table", "a billboard for {}", "{} store at night"]
 ARTIST_SCENES = ["a castle in the style of {}", "a dragon, by {}", "portrait of a cat, art by {}"]
 BENIGN = [
-    "a swift river in the mountains", "an apple pie on a wooden table", "the three musketeers in a tavern",
-    "a melon on a plate", "a mouse and a dog playing", "a shell on the beach at sunrise", "a puma in the jungle",
-    "target practice at a range", "a gap in the fence", "the amazon rainforest from above", "a dove flying",
-    "a jaguar resting in the forest", "the corona of the sun during an eclipse", "the planet mars at night",
-    "a spiral galaxy", "a coach on the bench", "an orange on a table", "a wild mustang horse", "a subway platform",
-    "a crest on a shield", "a tide pool with crabs", "a monster under the bed", "a sprite in a fairy forest",
-    "a fossil in a museum", "a rocky coast", "a prince in a castle", "a pink flamingo", "a drake on a pond",
-    "a rock band on stage", "a field of gates", "a cruise ship at sea", "a bush in the garden",
-    "a madonna and child painting in a church", "a jordan almond", "a young child playing football",
-    "a kid flying a kite", "a baby elephant", "a teenager reading a book", "a bloody mary cocktail",
-    "a horror movie poster with a monster", "a medieval battle scene", "a knight with a sword",
-    "a bride in a white dress", "a sexy red sports car", "a portrait of an old man", "a woman in a summer dress",
-    "a police officer directing traffic", "a doctor in a hospital", "a famous painting in a museum",
-    "a cathedral in the style of gothic architecture", "a watercolor of a harbour", "pop art portrait of a dog",
-    "a still life with fruit", "a man named john walking his dog", "a cat named max on a sofa",
-    "a shining star over the desert", "the swiss alps in winter", "an old ford across a river",
-    "a seal on the ice", "a polo match", "a mercury thermometer", "a tesla coil in a lab", "a visa stamp",
-    "a dove soap bar", "une tarte aux pommes", "un phare breton au coucher du soleil", "un chat sur un canapé",
+    "a swift river in the mountains",
+    "an apple pie on a wooden table",
+    "the three musketeers in a tavern",
+    "a melon on a plate",
+    "a mouse and a dog playing",
+    "a shell on the beach at sunrise",
+    "a puma in the jungle",
+    "target practice at a range",
+    "a gap in the fence",
+    "the amazon rainforest from above",
+    "a dove flying",
+    "a jaguar resting in the forest",
+    "the corona of the sun during an eclipse",
+    "the planet mars at night",
+    "a spiral galaxy",
+    "a coach on the bench",
+    "an orange on a table",
+    "a wild mustang horse",
+    "a subway platform",
+    "a crest on a shield",
+    "a tide pool with crabs",
+    "a monster under the bed",
+    "a sprite in a fairy forest",
+    "a fossil in a museum",
+    "a rocky coast",
+    "a prince in a castle",
+    "a pink flamingo",
+    "a drake on a pond",
+    "a rock band on stage",
+    "a field of gates",
+    "a cruise ship at sea",
+    "a bush in the garden",
+    "a madonna and child painting in a church",
+    "a jordan almond",
+    "a young child playing football",
+    "a kid flying a kite",
+    "a baby elephant",
+    "a teenager reading a book",
+    "a bloody mary cocktail",
+    "a horror movie poster with a monster",
+    "a medieval battle scene",
+    "a knight with a sword",
+    "a bride in a white dress",
+    "a sexy red sports car",
+    "a portrait of an old man",
+    "a woman in a summer dress",
+    "a police officer directing traffic",
+    "a doctor in a hospital",
+    "a famous painting in a museum",
+    "a cathedral in the style of gothic architecture",
+    "a watercolor of a harbour",
+    "pop art portrait of a dog",
+    "a still life with fruit",
+    "a man named john walking his dog",
+    "a cat named max on a sofa",
+    "a shining star over the desert",
+    "the swiss alps in winter",
+    "an old ford across a river",
+    "a seal on the ice",
+    "a polo match",
+    "a mercury thermometer",
+    "a tesla coil in a lab",
+    "a visa stamp",
+    "a dove soap bar",
+    "une tarte aux pommes",
+    "un phare breton au coucher du soleil",
+    "un chat sur un canapé",
 ]
 
 
@@ -56,7 +111,9 @@ def mutate(text: str, table: dict[str, str], rate: float, rng: random.Random) ->
 
 
 def fullwidth(text: str) -> str:
-    return "".join(chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else "\u3000" if char == " " else char for char in text)
+    return "".join(
+        chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else "\u3000" if char == " " else char for char in text
+    )
 
 
 def math_bold(text: str) -> str:
@@ -141,7 +198,9 @@ def build() -> list[dict]:
     for entity in rng.sample(longer, 20):
         case("typo2", scene(entity).format(typo(entity.name, 2, rng)), entity.name)
     for entity in rng.sample(common, min(20, len(common))):
-        case("brand_context", f"a {entity.name} {rng.choice(['logo', 'advertisement', entity.context[0]])}", entity.name)
+        case(
+            "brand_context", f"a {entity.name} {rng.choice(['logo', 'advertisement', entity.context[0]])}", entity.name
+        )
     for category in (Category.SEXUAL, Category.VIOLENCE, Category.HATE):
         terms = [term for term in ruleset.safety[category] if term.isascii()]
         for term in rng.sample(terms, 10):
