@@ -22,7 +22,7 @@ from PIL import Image, UnidentifiedImageError
 from atelier.config import BotConfig
 from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
-from bot.conversation.understanding import Edit, NewImage, SelectImage, Undo, understand
+from bot.conversation.understanding import Chat, Edit, NewImage, SelectImage, Undo, understand
 from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore, StoredImage
 
@@ -244,6 +244,8 @@ class Conversations:
         self, conversation: str, author_id: int | None, text: str, base: StoredImage | None, progress
     ) -> TurnResult:
         intent = understand(text, base.state if base is not None else None)
+        if isinstance(intent, Chat):
+            raise TurnError("Tell me what to change (e.g. `make it night`), or start again with `new: …`.")
         if isinstance(intent, NewImage):
             prompt = intent.prompt or self._first_prompt(conversation)
             if not prompt:

@@ -153,6 +153,17 @@ WEATHER = {
     "soleil": "on a sunny day",
     "cloudy": "under a cloudy sky",
     "nuageux": "under a cloudy sky",
+    "winter": "in winter",
+    "wintry": "in winter",
+    "hiver": "in winter",
+    "summer": "in summer",
+    "été": "in summer",
+    "autumn": "in autumn",
+    "fall": "in autumn",
+    "automne": "in autumn",
+    "spring": "in spring",
+    "springtime": "in spring",
+    "printemps": "in spring",
 }
 
 MOODS = {

@@ -11,6 +11,25 @@ import re
 from dataclasses import dataclass, field, replace
 
 SLOTS = ("style", "lighting", "weather", "mood", "colour")
+_COLOUR_WORDS = (
+    "red",
+    "blue",
+    "green",
+    "yellow",
+    "orange",
+    "purple",
+    "pink",
+    "black",
+    "white",
+    "grey",
+    "gray",
+    "golden",
+    "gold",
+    "silver",
+    "brown",
+    "teal",
+    "turquoise",
+)
 _ARTICLE = re.compile(r"^(?:the|a|an|some|my|his|her|its|their)\s+", re.IGNORECASE)
 
 
@@ -45,6 +64,34 @@ class PromptState:
     def with_slot(self, slot: str, value: str) -> PromptState:
         return replace(self, slots={**self.slots, slot: value})
 
+    def without_slot(self, slot: str) -> PromptState:
+        return replace(self, slots={key: value for key, value in self.slots.items() if key != slot})
+
+    def excluding(self, thing: str) -> PromptState:
+        core = without_article(thing)
+        if not core or core.lower() in (item.lower() for item in self.negative):
+            return self
+        return replace(self, negative=(*self.negative, core))
+
+    def recolouring(self, thing: str, colour: str) -> PromptState:
+        """Give ``thing`` a new colour, dropping the colour it had ("a blue sky" -> "a purple sky")."""
+        pattern = re.compile(rf"\b(?:(?:{'|'.join(_COLOUR_WORDS)})\s+)?{re.escape(thing)}\b", re.IGNORECASE)
+        found = False
+
+        def paint(text: str) -> str:
+            nonlocal found
+            result, count = pattern.subn(f"{colour} {thing}", text, count=1)
+            found = found or bool(count)
+            return result
+
+        state = replace(
+            self,
+            subject=paint(self.subject),
+            additions=tuple(paint(item) for item in self.additions),
+            details=tuple(paint(item) for item in self.details),
+        )
+        return state if found else state.with_detail(f"{colour} {thing}")
+
     def with_detail(self, detail: str) -> PromptState:
         if detail.lower() in (existing.lower() for existing in self.details):
             return self
@@ -61,11 +108,14 @@ class PromptState:
         subject = _strip_mention(self.subject, thing)
         additions = tuple(item for item in self.additions if not _mentions(item, thing))
         details = tuple(item for item in self.details if not _mentions(item, thing))
+        slots = {slot: value for slot, value in self.slots.items() if not _mentions(value, thing)}
         negative = self.negative
         core = without_article(thing)
         if core.lower() not in (item.lower() for item in negative):
             negative = (*negative, core)
-        return replace(self, subject=subject or self.subject, additions=additions, details=details, negative=negative)
+        return replace(
+            self, subject=subject or self.subject, additions=additions, details=details, slots=slots, negative=negative
+        )
 
     def replacing(self, old: str, new: str, exclude_old: bool = True) -> PromptState:
         """Swap ``old`` for ``new`` where it appears, else add ``new``; ``old`` goes to the negative prompt

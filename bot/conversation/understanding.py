@@ -56,6 +56,11 @@ class Undo:
 
 
 @dataclass(frozen=True)
+class Chat:
+    """Thanks, a laugh, an empty message: nothing to draw."""
+
+
+@dataclass(frozen=True)
 class SelectImage:
     """Go to image ``number`` of the thread, and edit it with ``then`` when the turn says more."""
 
@@ -78,10 +83,17 @@ class Edit:
         return self.state.negative_prompt()
 
 
-Intent = NewImage | Undo | SelectImage | Edit
+Intent = NewImage | Undo | SelectImage | Edit | Chat
+_CHAT = re.compile(
+    r"^(?:thanks|thank you|thx|ty|merci|merci beaucoup|lol|haha+|mdr|nice|cool|great|awesome|wow|super|g[ée]nial"
+    r"|parfait|perfect|yes|no|oui|non|ok|okay|d'accord|love it|j'adore|beautiful|magnifique|[^\w\s]+)$",
+    re.IGNORECASE,
+)
 
 _POLITE = re.compile(
-    r"^(?:(?:ok(?:ay)?|now|and|then|also|hmm+|so|alright|right|et|puis|maintenant|alors|bon|d'accord|ensuite)[\s,]+"
+    r"^(?:(?:no|non|nope|nah|wait)\s*,\s*"
+    r"|(?:ok(?:ay)?|now|and|then|also|hmm+|so|alright|right|actually|instead|et|puis|maintenant|alors|bon|d'accord"
+    r"|ensuite|en fait|plut[ôo]t)[\s,]+"
     r"|(?:please|pls|plz|can you|could you|would you|will you|i want you to|i'd like you to|let's|lets"
     r"|s'il te pla[iî]t|s'il vous pla[iî]t|stp|svp|peux-tu|pourrais-tu|tu peux|tu pourrais|vous pouvez"
     r"|est-ce que tu peux|j'aimerais que tu|je voudrais que tu)\s+)+",
@@ -92,9 +104,15 @@ _TRAILING = re.compile(
     re.IGNORECASE,
 )
 _NEW = re.compile(
-    r"^(?:new image|new picture|new one|new|another one|start over|start again|restart|from scratch|reset"
-    r"|nouvelle image|nouvelle photo|nouvelle|nouveau|recommencer|recommence|on recommence|repars de z[ée]ro"
-    r"|une autre image)\b\s*[:,-]?\s*(?:(?:of|with|de|d'|avec|:)\s*)?(?P<prompt>.*)$",
+    r"^(?:(?:new image|new picture|new one|another one|start over|start again|restart|from scratch|reset"
+    r"|nouvelle image|nouvelle photo|recommencer|recommence|on recommence|repars de z[ée]ro|une autre image)\b"
+    r"|(?:new|nouvelle|nouveau)\s*[:\-,])"
+    r"\s*[:,-]?\s*(?:(?:of|with|de|d'|avec|:)\s*)?(?P<prompt>.*)$",
+    re.IGNORECASE,
+)
+_LESS = re.compile(
+    r"^(?:(?:make it|rends-le|rends-la|fais-le|a bit|a little|un peu|slightly)\s+)?"
+    r"(?:less|moins(?: de| d')?|not so|not as|pas si|pas trop|pas aussi)\s*(?P<thing>.+)$",
     re.IGNORECASE,
 )
 _UNDO = re.compile(
@@ -123,8 +141,9 @@ _REPLACE = [
     re.compile(r"^(?P<new>.+?)\s+(?:au lieu de|à la place de|a la place de)\s+(?P<old>.+)$", re.IGNORECASE),
 ]
 _REMOVE = re.compile(
-    r"^(?:remove|delete|erase|get rid of|take out|take away|drop|lose|without|no more|no"
-    r"|enl[èe]ve|enlever|retire|retirer|supprime|supprimer|efface|effacer|[ôo]te|sans|vire|virer"
+    r"^(?:remove|delete|erase|get rid of|take out|take away|drop|lose|without|no more|no|not|stop the"
+    r"|enl[èe]ve|enlever|retire|retirer|supprime|supprimer|efface|effacer|[ôo]te|sans|vire|virer|pas de|pas d'"
+    r"|plus de (?=\w+ du tout)"
     r"|fais dispara[iî]tre|faire dispara[iî]tre)\s+(?P<thing>.+)$",
     re.IGNORECASE,
 )
@@ -133,6 +152,7 @@ _ADD = re.compile(
     r"|ajoute|ajouter|rajoute|rajouter|mets|mettre|met|place|ins[èe]re|avec|dessine)\s+(?P<thing>.+)$",
     re.IGNORECASE,
 )
+_MORE_OF = re.compile(r"^(?:plus de|plus d'|plus des|davantage de|encore plus de)\s*(?P<thing>.+)$", re.I)
 _STYLE_FRAME = re.compile(
     r"^(?:(?:make it|turn it into|render it|redo it|do it|draw it|paint it|show it|now|make|rends-le|rends-la"
     r"|fais-le|fais-la|fais|dessine-le|dessine-la|transforme-le|transforme-la|transforme en|refais-le|refais-la)\s+)?"
@@ -153,9 +173,39 @@ _MAKE_IT = re.compile(
 )
 _WHOLE_PICTURE = {"it", "le", "la", "les", "tout", "everything", "the image", "l'image", "the picture", "the scene"}
 _MAKE_THING_COLOUR = re.compile(
-    r"^(?:make|paint|colou?r|turn|rends|peins|mets)\s+(?P<thing>.+?)\s+(?:en\s+)?(?P<colour>[\wéèê]+)$", re.IGNORECASE
+    r"^(?:(?:make|paint|colou?r|turn|rends|peins|mets)\s+(?P<thing>.+?)\s+(?:en\s+)?|(?P<bare>.+?)\s+en\s+)"
+    r"(?P<colour>[\wéèê]+)$",
+    re.IGNORECASE,
 )
 _PLURAL_ENDINGS = ("s", "x")
+# French words that are not nouns: a colour after them describes nothing ("tout en bleu", "le ciel en violet").
+_FUNCTION_WORDS = {
+    "un",
+    "une",
+    "le",
+    "la",
+    "les",
+    "l'",
+    "des",
+    "du",
+    "de",
+    "d'",
+    "et",
+    "avec",
+    "sur",
+    "dans",
+    "sous",
+    "à",
+    "au",
+    "aux",
+    "en",
+    "tout",
+    "toute",
+    "petit",
+    "petite",
+    "grand",
+    "grande",
+}
 # Words before the name of a light, weather, mood or palette: "at", "in the", "sous la", "un peu plus"...
 _LEADING_WORDS = re.compile(
     r"^(?:more|less|plus|moins|a bit|un peu|much|way|even|encore|at|in the|in|during|by|under|the|a|an|la|le|les"
@@ -187,7 +237,8 @@ def translate(text: str) -> str:
     words = text.split()
     english = [FRENCH_WORDS.get(word, word).strip() for word in words]
     for index in range(1, len(words)):
-        if words[index] in COLOURS and words[index - 1] in FRENCH_WORDS:
+        previous = words[index - 1]
+        if words[index] in COLOURS and previous in FRENCH_WORDS and previous not in _FUNCTION_WORDS:
             english[index - 1], english[index] = COLOURS[words[index]], english[index - 1]
     return re.sub(r"\s+", " ", " ".join(english)).replace("of the ", "of the ").strip()
 
@@ -239,10 +290,10 @@ def _object(text: str) -> str:
 def understand(text: str, state: PromptState | None) -> Intent:
     """The intent of one turn. Without a current image (``state`` None) every turn is a new image."""
     cleaned = clean(text)
-    if not cleaned:
-        return NewImage(prompt=None) if state is None else Edit(EditKind.DETAIL, state, STRENGTH[EditKind.DETAIL])
     if state is None:
-        return NewImage(prompt=text.strip())
+        return NewImage(prompt=text.strip() or None)
+    if not cleaned or _CHAT.match(cleaned):
+        return Chat()
     if match := _NEW.match(cleaned):
         remainder = match.group("prompt").strip(" :,-")
         return NewImage(prompt=_original_case(text, remainder) if remainder else None)
@@ -271,24 +322,28 @@ def edit_for(cleaned: str, state: PromptState) -> Edit:
     def made(kind: EditKind, new_state: PromptState) -> Edit:
         return Edit(kind=kind, state=new_state, strength=STRENGTH[kind])
 
+    if match := _LESS.match(cleaned):
+        thing = match.group("thing").strip()
+        if found := _atmosphere(thing):
+            kind, slot, value = found
+            return made(kind, state.without_slot(slot).excluding(_essence(value)))
     for pattern in _REPLACE:
         if match := pattern.match(cleaned):
             old, new = match.group("old"), match.group("new")
+            if colour := COLOURS.get(new.strip()):
+                if old not in _WHOLE_PICTURE:
+                    return made(EditKind.RECOLOUR, state.recolouring(without_article(_object(old)), colour))
+                return made(EditKind.COLOUR, state.with_slot("colour", f"{colour} color scheme"))
             if old in _WHOLE_PICTURE or _style(new) or _atmosphere(new) or _whole_colour(new):
+                if not (_style(new) or _atmosphere(new) or _whole_colour(new)):
+                    return made(EditKind.DETAIL, state.with_detail(_object(new)))
+                cleaned = new
                 break
             if old in _BACKGROUND:
                 return made(EditKind.REPLACE, state.adding(f"{_object(new)} in the background"))
             return made(EditKind.REPLACE, state.replacing(_object(old), _object(new)))
-    if match := _MAKE_THING_COLOUR.match(cleaned):
-        colour = COLOURS.get(match.group("colour"))
-        thing = match.group("thing")
-        if colour and thing not in _WHOLE_PICTURE:
-            bare = without_article(_object(thing))
-            return made(EditKind.RECOLOUR, state.replacing(bare, f"{colour} {bare}", exclude_old=False))
     if match := _REMOVE.match(cleaned):
-        thing = match.group("thing")
-        if not (_atmosphere(thing) and cleaned.startswith(("no ", "without", "sans"))):
-            return made(EditKind.REMOVE, state.removing(_object(thing)))
+        return made(EditKind.REMOVE, state.removing(_object(_LEADING_WORDS.sub("", match.group("thing")))))
     if match := _ARTIST_STYLE.match(cleaned):
         artist = match.group("artist").strip()
         style = _lookup(STYLES, artist)
@@ -300,6 +355,13 @@ def edit_for(cleaned: str, state: PromptState) -> Edit:
         return made(kind, state.with_slot(slot, value))
     if colour := _whole_colour(cleaned):
         return made(EditKind.COLOUR, state.with_slot("colour", f"{colour} color scheme"))
+    if match := _MAKE_THING_COLOUR.match(cleaned):
+        colour = COLOURS.get(match.group("colour"))
+        thing = match.group("thing") or match.group("bare")
+        if colour and thing not in _WHOLE_PICTURE and not thing.startswith("it "):
+            return made(EditKind.RECOLOUR, state.recolouring(without_article(_object(thing)), colour))
+    if match := _MORE_OF.match(cleaned):
+        return made(EditKind.ADD, state.adding(f"more {_object(match.group('thing'))}"))
     if match := _ADD.match(cleaned):
         thing = match.group("thing")
         if style := _style(thing):
@@ -313,7 +375,17 @@ def edit_for(cleaned: str, state: PromptState) -> Edit:
 
 
 def _whole_colour(cleaned: str) -> str | None:
-    """'make it blue', 'en bleu', 'all red': a colour for the whole picture."""
+    """'make it blue', 'en bleu', 'tout en rouge': a colour for the whole picture."""
     phrase = _MAKE_IT.sub("", cleaned)
-    phrase = re.sub(r"^(?:all|entirely|tout|toute|tout en|en|in)\s+", "", phrase).strip()
+    previous = None
+    while previous != phrase:
+        previous = phrase
+        phrase = re.sub(r"^(?:all|entirely|tout|toute|en|in)\s+", "", phrase).strip()
     return COLOURS.get(phrase)
+
+
+def _essence(value: str) -> str:
+    """The word that carries a slot's meaning, for the negative prompt: "in the snow" -> "snow"."""
+    head = value.split(",")[0]
+    head = re.sub(r"^(?:at|in the|in|during a|during|on a|under a|lit by)\s+", "", head)
+    return re.sub(r"\s+(?:mood|atmosphere|color palette|colors|light|lighting)$", "", head).strip()

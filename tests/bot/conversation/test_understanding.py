@@ -3,13 +3,15 @@
 import pytest
 
 from bot.conversation.prompt import PromptState
-from bot.conversation.understanding import Edit, NewImage, SelectImage, Undo, understand
+from bot.conversation.understanding import Chat, Edit, NewImage, SelectImage, Undo, understand
 
 CAT = PromptState.start("a cat sitting on a sofa")
 CAT_WITH_HAT = CAT.adding("a hat")
 CAT_AT_NIGHT = CAT.with_slot("lighting", "at night")
 CAT_WITHOUT_DOG = CAT.removing("dog")
 BASE = "a cat sitting on a sofa"
+SKY = PromptState.start("a fox under a blue sky")
+SNOWING = CAT.with_slot("weather", "in the snow")
 
 EDITS = [
     # Time of day and light.
@@ -90,6 +92,24 @@ EDITS = [
     ("change the background to a beach", CAT, f"{BASE}, with a beach in the background", "", 0.7),
     ("make the sofa red", CAT, "a cat sitting on a red sofa", "", 0.6),
     ("peins le canapé en rouge", CAT, "a cat sitting on a red sofa", "", 0.6),
+    ("make the sky purple", SKY, "a fox under a purple sky", "", 0.6),
+    ("change the sky to pink", SKY, "a fox under a pink sky", "", 0.6),
+    ("le ciel en violet", SKY, "a fox under a purple sky", "", 0.6),
+    ("make it black and white", CAT, f"{BASE}, black and white", "", 0.45),
+    ("tout en bleu", CAT, f"{BASE}, blue color scheme", "", 0.45),
+    # Less of something, or none of it: out of the prompt and into the negative prompt.
+    ("less dramatic", CAT.with_slot("mood", "dramatic mood"), BASE, "dramatic", 0.4),
+    ("moins sombre", CAT.with_slot("mood", "dark, moody atmosphere"), BASE, "dark", 0.4),
+    ("less snow", SNOWING, BASE, "snow", 0.55),
+    ("moins de neige", SNOWING, BASE, "snow", 0.55),
+    ("no snow", SNOWING, BASE, "snow", 0.75),
+    ("sans pluie", CAT.with_slot("weather", "in the rain"), BASE, "rain", 0.75),
+    ("pas de neige", SNOWING, BASE, "snow", 0.75),
+    ("remove the rain", CAT.with_slot("weather", "in the rain"), BASE, "rain", 0.75),
+    ("plus de chats", CAT, f"{BASE}, with more cats", "", 0.7),
+    ("no, make it day", CAT, f"{BASE}, in daylight", "", 0.5),
+    ("change it to winter", CAT, f"{BASE}, in winter", "", 0.55),
+    ("en hiver", CAT, f"{BASE}, in winter", "", 0.55),
     # Anything else becomes a detail of the prompt.
     ("bigger eyes", CAT, f"{BASE}, bigger eyes", "", 0.55),
     ("more detailed", CAT, f"{BASE}, more detailed", "", 0.55),
@@ -132,12 +152,20 @@ NAVIGATION = [
     ("start over", NewImage(None)),
     ("nouvelle image : un phare breton", NewImage("un phare breton")),
     ("recommence", NewImage(None)),
+    ("new york at night", None),
+    ("thanks!", Chat()),
+    ("merci", Chat()),
+    ("lol", Chat()),
 ]
 
 
 @pytest.mark.parametrize(("instruction", "intent"), NAVIGATION, ids=[case[0] for case in NAVIGATION])
 def test_navigation(instruction, intent):
-    assert understand(instruction, CAT) == intent
+    understood = understand(instruction, CAT)
+    if intent is None:
+        assert isinstance(understood, Edit)
+    else:
+        assert understood == intent
 
 
 def test_the_first_message_is_a_new_image_as_written():
