@@ -89,11 +89,7 @@ class Moderator:
         if not findings:
             return Decision(Action.ALLOW, None, None, None, REASONS["allow"], text)
         worst = max(findings, key=lambda finding: finding.action.severity)
-        prompt = text
-        if worst.action is Action.REWRITE:
-            for finding in findings:
-                if finding.action is Action.REWRITE:
-                    prompt = _rewrite(prompt, finding.term, _neutral(self.ruleset, policy, finding))
+        prompt = _rewritten(text, findings, self.ruleset, policy) if worst.action is Action.REWRITE else text
         if worst.action is Action.BLOCK:
             reason = REASONS.get(worst.rule) or REASONS[worst.category]
         else:
@@ -135,11 +131,11 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
     return [finding for finding in findings if finding.action is not Action.ALLOW]
 
 
-def _neutral(ruleset: Ruleset, policy: Policy, finding: Finding) -> str:
-    entity = ruleset.find(finding.entity or "")
-    if entity is None or not entity.neutral:
-        return "a generic design" if finding.category is Category.BRAND else "an original style"
-    return entity.neutral
+def _neutral(ruleset: Ruleset, policy: Policy, name: str) -> str:
+    entity = ruleset.find(name) or next((item for item in policy.custom if item.name == name), None)
+    if entity is not None and entity.neutral:
+        return entity.neutral
+    return "an original style" if entity is not None and entity.category is Category.ARTIST else "a generic design"
 
 
 def _pattern(folded: str) -> str:
@@ -151,10 +147,30 @@ def _pattern(folded: str) -> str:
     return r"(?<![a-z0-9])" + r"[\W_]*".join(words) + r"(?![a-z0-9])"
 
 
-def _rewrite(text: str, folded_term: str, neutral: str) -> str:
-    pattern = re.compile(_pattern(folded_term), re.IGNORECASE)
-    for candidate in (text, cure(text)):
-        rewritten, count = pattern.subn(neutral, candidate)
-        if count:
-            return rewritten
-    return fold(text).replace(folded_term, neutral)
+def _rewritten(text: str, findings: list[Finding], ruleset: Ruleset, policy: Policy) -> str:
+    """The prompt with each rewritten entity replaced once by its neutral description.
+
+    An entity may be found under several of its names (a name and its unaccented spelling): the longest
+    match is replaced and the others are then gone. If no spelling can be found in the text as typed (an
+    evasion the pattern can't retrace), the folded text is used instead, so the name never survives.
+    """
+    terms: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding.action is Action.REWRITE and finding.entity:
+            terms.setdefault(finding.entity, []).append(finding.term)
+    for entity, found in terms.items():
+        neutral = _neutral(ruleset, policy, entity)
+        for term in sorted(found, key=len, reverse=True):
+            pattern = re.compile(_pattern(term), re.IGNORECASE)
+            rewritten, count = pattern.subn(neutral, text)
+            if not count:
+                rewritten, count = pattern.subn(neutral, cure(text))
+            if count:
+                text = rewritten
+                break
+        else:
+            folded = fold(text)
+            for term in found:
+                folded = re.sub(rf"\b{re.escape(term)}\b", neutral, folded)
+            text = folded
+    return text

@@ -110,15 +110,19 @@ class Matcher:
                 size = len(pattern.words)
                 for start in range(max(0, position - size + 1), min(position, len(words) - size) + 1):
                     window = " ".join(words[start : start + size])
-                    if OSA.distance(window, pattern.text, score_cutoff=pattern.allowed) <= pattern.allowed:
+                    if OSA.distance(window, pattern.text, score_cutoff=pattern.allowed) <= pattern.allowed and all(
+                        # Short words take no typo: "to cruise" is not "tom cruise".
+                        typed == wanted or len(wanted) >= MIN_FUZZY_WORD
+                        for typed, wanted in zip(words[start : start + size], pattern.words, strict=True)
+                    ):
                         hits[(pattern_id, window)] = Hit(pattern.category, pattern.entity, window, fuzzy=True)
                         seen_patterns.add(pattern_id)
                         break
 
     def brand_context(self, folded: str, entity: Entity) -> bool:
-        """Whether a common-word brand is meant as the brand: a brand word or one of its products is near."""
-        words = set(folded.split())
-        if words & self._brand_words:
+        """Whether a common-word name means the entity: one of its own context words is there, or, for a
+        brand, a word about brands (logo, advert, packaging...)."""
+        if entity.category is Category.BRAND and set(folded.split()) & self._brand_words:
             return True
         padded = f" {folded} "
         return any(term in padded for term in self._contexts.get(entity.name, ()))
