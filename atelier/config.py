@@ -103,6 +103,14 @@ class DiscordConfig(_Section):
     gateway_url: str = "wss://gateway.discord.gg"
 
 
+class ModerationConfig(_Section):
+    preset: Literal["strict", "balanced", "open"] = "balanced"
+    semantic: bool = False
+    semantic_threshold: float = Field(0.6, gt=0, lt=1)
+    output_check: Literal["auto", "off"] = "auto"
+    output_action: Literal["block", "spoiler"] = "block"
+
+
 class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -115,6 +123,7 @@ class Config(_Section):
     provenance: ProvenanceConfig = ProvenanceConfig()
     bot: BotConfig = BotConfig()
     discord: DiscordConfig = DiscordConfig()
+    moderation: ModerationConfig = ModerationConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")

@@ -15,8 +15,10 @@ from typing import TextIO
 
 from atelier.config import Config
 from bot.conversation.engine import Conversations, TurnError, TurnResult
+from bot.moderation_gate import PromptGate
 from bot.service_client import GenerationClient, JobStatus, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore
+from moderation import Moderator
 
 COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "quit", "exit", "help")
 
@@ -146,7 +148,8 @@ async def run_console(config: Config, url: str, stdin: TextIO, out: TextIO, err:
     store = BotStore(Path(config.bot.database))
     store.open_conversation(conversation, surface="console", title=conversation)
     async with GenerationClient(url, config.service.token) as client:
-        engine = Conversations(store, client, config.bot, Path(config.bot.console_dir) / "uploads")
+        gate = PromptGate(store, Moderator(), config.moderation.preset)
+        engine = Conversations(store, client, config.bot, Path(config.bot.console_dir) / "uploads", gate)
         console = Console(engine, conversation, folder, out, err)
         if console.interactive:
             print("Atelier console: type a prompt, then talk to it. /help for commands, /quit to leave.", file=out)

@@ -13,9 +13,11 @@ from atelier.config import Config, ConfigError
 from atelier.logs import get_logger
 from bot.conversation.engine import Conversations, TurnError, TurnResult
 from bot.launcher import service_url
+from bot.moderation_gate import PromptGate
 from bot.rendering import moved_text, publish
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
+from moderation import Moderator
 
 log = get_logger("bot.discord")
 
@@ -50,10 +52,11 @@ def point_at(config: Config) -> None:
 
 
 class AtelierBot(commands.Bot):
-    def __init__(self, config: Config, engine: Conversations, **options) -> None:
+    def __init__(self, config: Config, engine: Conversations, gate: PromptGate, **options) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None, **options)
         self.config = config
         self.engine = engine
+        self.gate = gate
 
     @property
     def store(self) -> BotStore:
@@ -120,10 +123,13 @@ async def _quietly(edit) -> None:
         log.warning("status.unreachable")
 
 
-def build_bot(config: Config, client: GenerationClient, store: BotStore, **options) -> AtelierBot:
+def build_bot(
+    config: Config, client: GenerationClient, store: BotStore, moderator: Moderator | None = None, **options
+) -> AtelierBot:
     uploads = Path(config.bot.database).parent / "uploads"
-    engine = Conversations(store, client, config.bot, uploads)
-    return AtelierBot(config, engine, **options)
+    gate = PromptGate(store, moderator or Moderator(), config.moderation.preset)
+    engine = Conversations(store, client, config.bot, uploads, gate)
+    return AtelierBot(config, engine, gate, **options)
 
 
 async def serve(config: Config, url: str) -> None:

@@ -38,10 +38,12 @@ class StoredImage:
     phash: str | None = None
     author_id: int | None = None
     elapsed_ms: int | None = None
+    # What was sent when moderation rewrote the composed prompt (a brand or an artist's name replaced).
+    sent_prompt: str | None = None
 
     @property
     def prompt(self) -> str:
-        return self.state.compose()
+        return self.sent_prompt or self.state.compose()
 
 
 def _image_from_row(row: dict) -> StoredImage:
@@ -64,6 +66,7 @@ def _image_from_row(row: dict) -> StoredImage:
         phash=row["phash"],
         author_id=row["author_id"],
         elapsed_ms=row["elapsed_ms"],
+        sent_prompt=row.get("sent_prompt"),
     )
 
 
@@ -85,6 +88,7 @@ class BotStore:
                 "channel_id": int,
                 "owner_id": int,
                 "title": str,
+                "nsfw": int,
                 "current": int,
                 "created_at": float,
             },
@@ -113,6 +117,7 @@ class BotStore:
                 "phash": str,
                 "author_id": int,
                 "elapsed_ms": int,
+                "sent_prompt": str,
                 "created_at": float,
             },
             pk=("conversation", "number"),
@@ -134,6 +139,31 @@ class BotStore:
             pk="id",
             if_not_exists=True,
         )
+        db["policies"].create(
+            {"guild_id": int, "policy": str, "moderation_channel": int, "nsfw_action": str, "updated_at": float},
+            pk="guild_id",
+            if_not_exists=True,
+        )
+        db["decisions"].create(
+            {
+                "id": int,
+                "guild_id": int,
+                "conversation": str,
+                "user_id": int,
+                "prompt": str,
+                "action": str,
+                "category": str,
+                "entity": str,
+                "rule": str,
+                "reason": str,
+                "sent_prompt": str,
+                "appealed": int,
+                "created_at": float,
+            },
+            pk="id",
+            if_not_exists=True,
+        )
+        db["decisions"].create_index(["guild_id", "created_at"], if_not_exists=True)
         db["jobs"].create(
             {
                 "id": str,
@@ -162,6 +192,7 @@ class BotStore:
         guild_id: int | None = None,
         channel_id: int | None = None,
         owner_id: int | None = None,
+        nsfw: bool = False,
     ) -> None:
         if self.conversation(conversation) is None:
             self.db["conversations"].insert(
@@ -172,6 +203,7 @@ class BotStore:
                     "channel_id": channel_id,
                     "owner_id": owner_id,
                     "title": title,
+                    "nsfw": int(nsfw),
                     "current": None,
                     "created_at": time.time(),
                 }
@@ -219,6 +251,7 @@ class BotStore:
                 "phash": image.phash,
                 "author_id": image.author_id,
                 "elapsed_ms": image.elapsed_ms,
+                "sent_prompt": image.sent_prompt,
                 "created_at": time.time(),
             }
         )
@@ -249,6 +282,43 @@ class BotStore:
 
     def attach_message(self, conversation: str, number: int, message_id: int, attachment_id: int | None) -> None:
         self.db["images"].update((conversation, number), {"message_id": message_id, "attachment_id": attachment_id})
+
+    # ---------------------------------------------------------------- moderation
+
+    def guild_settings(self, guild_id: int) -> dict | None:
+        rows = list(self.db["policies"].rows_where("guild_id = ?", [guild_id], limit=1))
+        return rows[0] if rows else None
+
+    def save_guild_settings(self, guild_id: int, **settings) -> None:
+        self.db["policies"].upsert({"guild_id": guild_id, **settings, "updated_at": time.time()}, pk="guild_id")
+
+    def record_decision(self, **decision) -> int:
+        table = self.db["decisions"]
+        table.insert({**decision, "appealed": 0, "created_at": time.time()})
+        return table.last_pk
+
+    def decision(self, decision_id: int) -> dict | None:
+        rows = list(self.db["decisions"].rows_where("id = ?", [decision_id], limit=1))
+        return rows[0] if rows else None
+
+    def mark_appealed(self, decision_id: int) -> None:
+        self.db["decisions"].update(decision_id, {"appealed": 1})
+
+    def decisions(
+        self,
+        guild_id: int | None,
+        *,
+        user_id: int | None = None,
+        action: str | None = None,
+        category: str | None = None,
+        limit: int = 10,
+    ) -> list[dict]:
+        clauses, values = ["guild_id is ?"], [guild_id]
+        for column, value in (("user_id", user_id), ("action", action), ("category", category)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        return list(self.db["decisions"].rows_where(" and ".join(clauses), values, order_by="id desc", limit=limit))
 
     # ---------------------------------------------------------------- turns and jobs
 

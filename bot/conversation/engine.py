@@ -15,6 +15,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import imagehash
 from PIL import Image, UnidentifiedImageError
@@ -101,12 +102,21 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED - 8)
 
 
+class Gate(Protocol):
+    """Moderation: the prompt and negative prompt allowed to be sent, or a ``TurnError`` saying why not."""
+
+    def check(self, *, conversation: str, user_id: int | None, prompt: str, negative: str = ""): ...
+
+
 class Conversations:
-    def __init__(self, store: BotStore, client: GenerationClient, settings: BotConfig, uploads_dir: Path) -> None:
+    def __init__(
+        self, store: BotStore, client: GenerationClient, settings: BotConfig, uploads_dir: Path, gate: Gate
+    ) -> None:
         self.store = store
         self.client = client
         self.settings = settings
         self.uploads_dir = uploads_dir
+        self.gate = gate
         self._locks: dict[str, asyncio.Lock] = {}
 
     def turn_lock(self, conversation: str) -> asyncio.Lock:
@@ -313,8 +323,14 @@ class Conversations:
         self, conversation: str, author_id: int | None, run: _Run, understood: str, progress: Progress | None
     ) -> TurnResult:
         started = time.perf_counter()
+        cleared = self.gate.check(
+            conversation=conversation,
+            user_id=author_id,
+            prompt=run.state.compose(),
+            negative=run.state.negative_prompt(),
+        )
         params = {
-            "negative_prompt": run.state.negative_prompt() or None,
+            "negative_prompt": cleared.negative or None,
             "seed": run.seed,
             "count": run.count,
             "steps": run.steps,
@@ -322,9 +338,9 @@ class Conversations:
         }
         try:
             if run.kind == "generate":
-                status = await self.client.generate(run.state.compose(), width=run.width, height=run.height, **params)
+                status = await self.client.generate(cleared.prompt, width=run.width, height=run.height, **params)
             else:
-                status = await self._submit_edit(run, params)
+                status = await self._submit_edit(run, cleared.prompt, params)
             self.store.record_job(status.job, conversation, run.kind, status.state)
             status = await self.client.wait(status, progress)
             self.store.record_job(status.job, conversation, run.kind, status.state)
@@ -360,6 +376,7 @@ class Conversations:
                 strength=run.strength,
                 model=health.get("model"),
                 phash=fingerprint,
+                sent_prompt=cleared.prompt if cleared.rewritten else None,
                 author_id=author_id,
                 elapsed_ms=elapsed_ms,
             )
@@ -376,14 +393,14 @@ class Conversations:
         )
         return TurnResult(understood=understood, current=made[0].image, made=tuple(made), elapsed_ms=elapsed_ms)
 
-    async def _submit_edit(self, run: _Run, params: dict) -> JobStatus:
+    async def _submit_edit(self, run: _Run, prompt: str, params: dict) -> JobStatus:
         parent = run.parent
         assert parent is not None
         params = {**params, "strength": run.strength, "scale": run.scale}
         if parent.service_id is not None:
-            return await self.client.edit(run.state.compose(), parent=parent.service_id, **params)
+            return await self.client.edit(prompt, parent=parent.service_id, **params)
         data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
-        return await self.client.edit(run.state.compose(), upload=data, upload_type=parent.upload_type, **params)
+        return await self.client.edit(prompt, upload=data, upload_type=parent.upload_type, **params)
 
 
 def _inspect_upload(data: bytes) -> tuple[str, int, int]:

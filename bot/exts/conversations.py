@@ -137,6 +137,7 @@ class Conversations(commands.Cog):
                 guild_id=interaction.guild_id,
                 channel_id=channel.id,
                 owner_id=interaction.user.id,
+                nsfw=channel.is_nsfw(),
             )
             status = await thread.send("⏳ Queued…")
         log.info("imagine", guild=interaction.guild_id, conversation=thread.id, user=interaction.user.id)

@@ -1,0 +1,110 @@
+"""Every prompt the bot is about to send passes the server's moderation policy first.
+
+The moderation library decides; this gate keeps each server's policy and every decision in SQLite, turns a
+block into a short message for the member (with a case number they can appeal), and hands on the prompt the
+policy allows (rewritten where the policy rewrites brand or artist names).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from atelier.logs import get_logger
+from bot.conversation.engine import TurnError
+from bot.storage import BotStore
+from moderation import Decision, Moderator, Policy
+
+log = get_logger("bot.moderation")
+
+CATEGORY_LABELS = {
+    "person": "real people",
+    "brand": "brands and characters",
+    "artist": "living artists",
+    "sexual": "sexual content",
+    "violence": "graphic violence",
+    "hate": "hate symbols",
+}
+
+
+class Refused(TurnError):
+    """A prompt the server's policy blocks; ``case`` is the decision's number, for an appeal."""
+
+    def __init__(self, message: str, case: int) -> None:
+        super().__init__(message)
+        self.case = case
+
+
+@dataclass(frozen=True)
+class Cleared:
+    prompt: str
+    negative: str
+    rewritten: bool
+
+
+class PromptGate:
+    def __init__(self, store: BotStore, moderator: Moderator, default_preset: str) -> None:
+        self.store = store
+        self.moderator = moderator
+        self.default_preset = default_preset
+
+    def policy(self, guild_id: int | None) -> Policy:
+        settings = self.store.guild_settings(guild_id) if guild_id is not None else None
+        if settings is None or not settings.get("policy"):
+            return Policy(preset=self.default_preset)
+        return Policy.from_json(json.loads(settings["policy"]))
+
+    def save_policy(self, guild_id: int, policy: Policy) -> None:
+        self.store.save_guild_settings(guild_id, policy=json.dumps(policy.to_json()))
+
+    def check(self, *, conversation: str, user_id: int | None, prompt: str, negative: str = "") -> Cleared:
+        """The prompt and negative prompt to send, or ``Refused`` naming the category and what to change."""
+        row = self.store.conversation(conversation) or {}
+        guild_id = row.get("guild_id")
+        policy = self.policy(guild_id)
+        nsfw = bool(row.get("nsfw"))
+        decision = self.moderator.decide(prompt, policy, nsfw_channel=nsfw)
+        case = self._record(guild_id, conversation, user_id, prompt, decision)
+        if decision.action == "block":
+            raise Refused(_refusal(decision, case), case)
+        cleared_negative = ""
+        if negative:
+            # A negative prompt can steer as much as a prompt ("clothes" in the negative undresses).
+            negative_decision = self.moderator.decide(negative, policy, nsfw_channel=nsfw)
+            if negative_decision.action == "block":
+                case = self._record(guild_id, conversation, user_id, negative, negative_decision)
+                raise Refused(_refusal(negative_decision, case), case)
+            cleared_negative = negative_decision.prompt
+        return Cleared(decision.prompt, cleared_negative, decision.action == "rewrite")
+
+    def _record(
+        self, guild_id: int | None, conversation: str, user_id: int | None, prompt: str, decision: Decision
+    ) -> int:
+        case = self.store.record_decision(
+            guild_id=guild_id,
+            conversation=conversation,
+            user_id=user_id,
+            prompt=prompt,
+            action=str(decision.action),
+            category=decision.category,
+            entity=decision.entity,
+            rule=decision.rule,
+            reason=decision.reason,
+            sent_prompt=decision.prompt,
+        )
+        if decision.action != "allow":
+            log.info(
+                "moderation.decision",
+                guild=guild_id,
+                conversation=conversation,
+                user=user_id,
+                case=case,
+                action=str(decision.action),
+                rule=decision.rule,
+            )
+        return case
+
+
+def _refusal(decision: Decision, case: int) -> str:
+    label = CATEGORY_LABELS.get(decision.category or "", decision.category or "policy")
+    return f"🚫 Not drawn ({label}, case {case}): {decision.reason}"

@@ -1,0 +1,116 @@
+"""Decisions a server's members and admins would notice."""
+
+import pytest
+
+from moderation.engine import Moderator
+from moderation.policy import Action, Policy, PolicyError
+
+
+@pytest.fixture(scope="module")
+def moderator() -> Moderator:
+    return Moderator()
+
+
+STRICT = Policy(preset="strict")
+BALANCED = Policy()
+OPEN = Policy(preset="open")
+
+
+@pytest.mark.parametrize(
+    ("text", "policy", "action", "category", "entity"),
+    [
+        ("Barack Obama shaking hands", BALANCED, "allow", None, None),
+        ("Barack Obama shaking hands", STRICT, "block", "person", "Barack Obama"),
+        ("Barack Obama in handcuffs", BALANCED, "block", "person", "Barack Obama"),
+        ("Barack Obama in handcuffs", OPEN, "flag", "person", "Barack Obama"),
+        ("naked Emma Watson on a beach", OPEN, "block", "person", "Emma Watson"),
+        ("a sexy teen in lingerie", OPEN, "block", "sexual", None),
+        ("kids playing in a park", STRICT, "allow", None, None),
+        ("a nude figure study", BALANCED, "block", "sexual", None),
+        ("a nude figure study", OPEN, "flag", "sexual", None),
+        ("a swastika flag on a wall", BALANCED, "block", "hate", None),
+        ("a gory battlefield", BALANCED, "flag", "violence", None),
+        ("a gory battlefield", STRICT, "block", "violence", None),
+        ("a dragon in the style of Greg Rutkowski", BALANCED, "rewrite", "artist", "Greg Rutkowski"),
+        ("a dragon in the style of Greg Rutkowski", STRICT, "block", "artist", "Greg Rutkowski"),
+        ("a dragon in the style of Greg Rutkowski", OPEN, "allow", None, None),
+    ],
+)
+def test_presets(moderator, text, policy, action, category, entity):
+    decision = moderator.decide(text, policy)
+    assert (decision.action, decision.category, decision.entity) == (action, category, entity)
+    assert decision.reason
+
+
+def test_nsfw_channels_relax_sexual_content_but_never_the_absolute_rules(moderator):
+    assert moderator.decide("a nude figure study", BALANCED, nsfw_channel=True).action == "flag"
+    assert moderator.decide("a nude figure study", STRICT, nsfw_channel=True).action == "block"
+    assert moderator.decide("naked Emma Watson", BALANCED, nsfw_channel=True).action == "block"
+    assert moderator.decide("a naked schoolgirl", OPEN, nsfw_channel=True).rule == "sexual_minors"
+
+
+def test_an_artist_name_is_rewritten_into_the_style(moderator):
+    decision = moderator.decide("A castle at dusk, in the style of Greg Rutkowski, 4k", BALANCED)
+    assert decision.action == "rewrite"
+    assert "rutkowski" not in decision.prompt.lower()
+    assert decision.prompt.startswith("A castle at dusk, in the style of ")
+    assert decision.prompt.endswith(", 4k")
+    assert "fantasy illustration" in decision.prompt
+
+
+def test_an_evasive_spelling_is_rewritten_too(moderator):
+    decision = moderator.decide("a castle by gr3g rutk0wsk1", BALANCED)
+    assert decision.action == "rewrite"
+    assert "rutk" not in decision.prompt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a swift river",
+        "an apple pie",
+        "the three musketeers",
+        "a melon on a plate",
+        "a mouse and a dog",
+        "to cruise down the coast",
+        "a shell on the beach",
+        "a puma in the jungle",
+    ],
+)
+def test_ordinary_words_pass(moderator, text):
+    decision = moderator.decide(text, STRICT)
+    assert decision.action == "allow", decision
+
+
+def test_entity_overrides_beat_the_category(moderator):
+    policy = STRICT.with_entity("Barack Obama", "allow")
+    assert moderator.decide("Barack Obama waving", policy).action == "allow"
+    policy = BALANCED.with_entity("Emma Watson", "block")
+    assert moderator.decide("Emma Watson reading", policy).entity == "Emma Watson"
+    assert moderator.decide("Emma Watson reading", policy).action == "block"
+
+
+def test_a_server_can_add_its_own_entity_with_aliases(moderator):
+    policy = BALANCED.with_entity("Gizmo Corp", "block", "brand").with_alias("Gizmo Corp", "Gizmocorp")
+    assert moderator.decide("a Gizmo Corp robot", policy).action == "block"
+    assert moderator.decide("a g1zm0c0rp robot", policy).entity == "Gizmo Corp"
+    assert moderator.decide("a Gizmo Corp robot", BALANCED).action == "allow"
+    assert moderator.decide("a Gizmo Corp robot", policy.without_entity("Gizmo Corp")).action == "allow"
+
+
+def test_policies_round_trip_and_refuse_nonsense():
+    policy = BALANCED.with_category("artist", "block").with_entity("Acme", "allow", "brand", ("acme inc",))
+    assert Policy.from_json(policy.to_json()) == policy
+    with pytest.raises(PolicyError, match="unknown action 'maybe'"):
+        BALANCED.with_category("artist", "maybe")
+    with pytest.raises(PolicyError, match="unknown category 'planets'"):
+        BALANCED.with_category("planets", "block")
+    with pytest.raises(PolicyError, match="unknown preset"):
+        Policy(preset="lenient")
+
+
+def test_every_action_has_a_reason_a_member_can_read(moderator):
+    for text in ("Barack Obama in prison", "a nude study", "a gory scene", "a swastika"):
+        decision = moderator.decide(text, STRICT)
+        assert decision.action == Action.BLOCK
+        assert decision.reason.endswith(".") and len(decision.reason) < 200
