@@ -11,9 +11,11 @@ from discord.ext import commands
 
 from atelier.config import Config, ConfigError
 from atelier.logs import get_logger
+from bot.appeals import appeal_view
 from bot.conversation.engine import Conversations, TurnError, TurnResult
+from bot.interactions import tell
 from bot.launcher import service_url
-from bot.moderation_gate import PromptGate
+from bot.moderation_gate import PromptGate, Refused
 from bot.rendering import moved_text, publish
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
@@ -21,19 +23,8 @@ from moderation import Moderator
 
 log = get_logger("bot.discord")
 
-EXTENSIONS = ("bot.exts.conversations", "bot.exts.buttons", "bot.exts.provenance")
+EXTENSIONS = ("bot.exts.conversations", "bot.exts.buttons", "bot.exts.provenance", "bot.exts.admin")
 SOMETHING_WRONG = "⚠️ Something went wrong on our side; the details are in the bot's log."
-
-
-async def tell(interaction: discord.Interaction, text: str) -> None:
-    """One short ephemeral line, whether or not the interaction was answered already."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
-        log.warning("interaction.unanswerable", guild=interaction.guild_id)
 
 
 def intents() -> discord.Intents:
@@ -78,6 +69,8 @@ class AtelierBot(commands.Bot):
         self.store.remember_guild(guild.id, guild.name)
 
     async def on_app_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        if isinstance(error, discord.app_commands.CheckFailure):
+            return  # the check has answered the member already
         log.error("command.failed", guild=interaction.guild_id, user=interaction.user.id, exc_info=error)
         await tell(interaction, SOMETHING_WRONG)
 
@@ -93,6 +86,9 @@ class AtelierBot(commands.Bot):
         """Await a turn and show its result in ``status``; every failure ends as one short line there."""
         try:
             result = await work
+        except Refused as refusal:
+            await _quietly(status.edit(content=str(refusal), view=appeal_view(refusal.case)))
+            return
         except TurnError as error:
             await _quietly(status.edit(content=f"⚠️ {error}"))
             return

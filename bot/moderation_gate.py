@@ -57,14 +57,29 @@ class PromptGate:
     def save_policy(self, guild_id: int, policy: Policy) -> None:
         self.store.save_guild_settings(guild_id, policy=json.dumps(policy.to_json()))
 
-    def check(self, *, conversation: str, user_id: int | None, prompt: str, negative: str = "") -> Cleared:
-        """The prompt and negative prompt to send, or ``Refused`` naming the category and what to change."""
-        row = self.store.conversation(conversation) or {}
-        guild_id = row.get("guild_id")
+    def check(
+        self,
+        *,
+        conversation: str | None,
+        user_id: int | None,
+        prompt: str,
+        negative: str = "",
+        guild_id: int | None = None,
+        nsfw: bool = False,
+        record_allowed: bool = True,
+    ) -> Cleared:
+        """The prompt and negative prompt to send, or ``Refused`` naming the category and what to change.
+
+        A conversation brings its server and NSFW flag; before one exists (``/imagine`` checking early) they
+        are given, and an allowed prompt is left to be recorded when it is really sent."""
+        if conversation is not None:
+            row = self.store.conversation(conversation) or {}
+            guild_id, nsfw = row.get("guild_id"), bool(row.get("nsfw"))
         policy = self.policy(guild_id)
-        nsfw = bool(row.get("nsfw"))
         decision = self.moderator.decide(prompt, policy, nsfw_channel=nsfw)
-        case = self._record(guild_id, conversation, user_id, prompt, decision)
+        case = None
+        if record_allowed or decision.action != "allow":
+            case = self._record(guild_id, conversation, user_id, prompt, decision)
         if decision.action == "block":
             raise Refused(_refusal(decision, case), case)
         cleared_negative = ""
@@ -78,7 +93,7 @@ class PromptGate:
         return Cleared(decision.prompt, cleared_negative, decision.action == "rewrite")
 
     def _record(
-        self, guild_id: int | None, conversation: str, user_id: int | None, prompt: str, decision: Decision
+        self, guild_id: int | None, conversation: str | None, user_id: int | None, prompt: str, decision: Decision
     ) -> int:
         case = self.store.record_decision(
             guild_id=guild_id,

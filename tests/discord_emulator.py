@@ -20,6 +20,8 @@ API = "/api/v10"
 EPHEMERAL = 64
 LOADING = 128
 EVERYTHING = str((1 << 46) - 1)
+# What @everyone may do: view, send, read history, attach, embed, use commands and threads; not manage the server.
+MEMBER_PERMISSIONS = str(sum(1 << bit for bit in (6, 10, 11, 14, 15, 16, 31, 35, 38)))
 _ids = itertools.count(1_300_000_000_000_000_000)
 
 
@@ -57,8 +59,10 @@ class DiscordEmulator:
         self.application_id = snowflake()
         self.bot_user = user(self.application_id, "Atelier", bot=True)
         self.guild_id = snowflake()
+        self.admin_role = snowflake()
         self.channel_id = snowflake()
         self.members = {}
+        self.member_roles: dict[str, list[str]] = {}
         self.channels: dict[str, dict] = {
             self.channel_id: {
                 "id": self.channel_id,
@@ -167,7 +171,7 @@ class DiscordEmulator:
             "name": "Atelier test server",
             "icon": None,
             "owner_id": snowflake(),
-            "roles": [self._everyone()],
+            "roles": [self._everyone(), self._admin()],
             "channels": [channel for channel in self.channels.values() if channel["type"] == 0],
             "threads": threads,
             "members": [
@@ -198,11 +202,14 @@ class DiscordEmulator:
         self.identified.set()
         self._sequence = sequence
 
+    def _admin(self) -> dict:
+        return {**self._everyone(), "id": self.admin_role, "name": "Admin", "permissions": EVERYTHING, "position": 1}
+
     def _everyone(self) -> dict:
         return {
             "id": self.guild_id,
             "name": "@everyone",
-            "permissions": EVERYTHING,
+            "permissions": MEMBER_PERMISSIONS,
             "position": 0,
             "color": 0,
             "hoist": False,
@@ -465,20 +472,27 @@ class DiscordEmulator:
 
     # ---------------------------------------------------------------- acting as members
 
-    def add_member(self, name: str) -> str:
+    def add_member(self, name: str, admin: bool = False) -> str:
         member_id = snowflake()
         self.members[member_id] = user(member_id, name)
+        self.member_roles[member_id] = [self.admin_role] if admin else []
         return member_id
 
-    def _member(self, user_id: str, permissions: str = EVERYTHING) -> dict:
+    def add_channel(self, name: str) -> str:
+        channel_id = snowflake()
+        self.channels[channel_id] = {**self.channels[self.channel_id], "id": channel_id, "name": name}
+        return channel_id
+
+    def _member(self, user_id: str) -> dict:
+        admin = self.admin_role in self.member_roles[user_id]
         return {
             "user": self.members[user_id],
-            "roles": [],
+            "roles": self.member_roles[user_id],
             "joined_at": now(),
             "deaf": False,
             "mute": False,
             "flags": 0,
-            "permissions": permissions,
+            "permissions": EVERYTHING if admin else MEMBER_PERMISSIONS,
         }
 
     async def _interact(self, user_id: str, channel_id: str, kind: int, data: dict, **extra) -> Interaction:
@@ -511,18 +525,25 @@ class DiscordEmulator:
     def upload(self, data: bytes, filename: str = "picture.png", content_type: str = "image/png") -> dict:
         return self._attachments({}, [(filename, data, content_type)], [])[0]
 
-    async def slash(self, user_id: str, name: str, channel_id: str | None = None, **options) -> Interaction:
-        command = next(command for command in self.commands if command["name"] == name)
+    async def slash(self, user_id: str, command_path: str, channel_id: str | None = None, **options) -> Interaction:
+        """Run ``command_path`` ("imagine", or "atelier rules preset" for a subcommand) with ``options``."""
+        top, *path = command_path.split()
+        command = next(command for command in self.commands if command["name"] == top)
         resolved: dict = {}
         values = []
         for key, value in options.items():
             if isinstance(value, dict) and "filename" in value:
                 resolved.setdefault("attachments", {})[value["id"]] = value
                 values.append({"name": key, "type": 11, "value": value["id"]})
+            elif isinstance(value, dict) and "type" in value:
+                resolved.setdefault("channels", {})[value["id"]] = {**value, "permissions": EVERYTHING}
+                values.append({"name": key, "type": 7, "value": value["id"]})
             else:
                 kind = 4 if isinstance(value, int) else 10 if isinstance(value, float) else 3
                 values.append({"name": key, "type": kind, "value": value})
-        data = {"id": command["id"], "name": name, "type": 1, "options": values}
+        for depth, part in enumerate(reversed(path)):
+            values = [{"name": part, "type": 1 if depth == 0 else 2, "options": values}]
+        data = {"id": command["id"], "name": top, "type": 1, "options": values}
         if resolved:
             data["resolved"] = resolved
         return await self._interact(user_id, channel_id or self.channel_id, 2, data)

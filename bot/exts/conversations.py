@@ -9,8 +9,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from atelier.logs import get_logger
+from bot.appeals import appeal_view
 from bot.conversation.engine import TurnError, Upload
 from bot.discord_app import AtelierBot
+from bot.interactions import tell
+from bot.moderation_gate import Refused
 from bot.rendering import ProgressMessage
 
 log = get_logger("bot.exts.conversations")
@@ -107,6 +110,19 @@ class Conversations(commands.Cog):
             width, height = parse_size(size) if size else (None, None)
             if image is not None:
                 check_attachment(self.bot, image)
+            # Refuse before opening a thread for a prompt the server's rules don't allow.
+            self.bot.gate.check(
+                conversation=None,
+                guild_id=interaction.guild_id,
+                nsfw=isinstance(channel, discord.TextChannel) and channel.is_nsfw(),
+                user_id=interaction.user.id,
+                prompt=prompt,
+                negative=negative or "",
+                record_allowed=False,
+            )
+        except Refused as refusal:
+            await tell(interaction, str(refusal), appeal_view(refusal.case))
+            return
         except TurnError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return

@@ -1,0 +1,163 @@
+"""/atelier: a server's moderation rules, its audit log and appeals. Admin commands need Manage Server,
+checked by the bot itself (Discord's default permissions can be changed by anyone who manages the server's
+integrations)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from atelier.logs import get_logger
+from bot.appeals import AppealButton
+from bot.discord_app import AtelierBot
+from bot.interactions import tell
+from moderation import Category, PolicyError
+
+log = get_logger("bot.exts.admin")
+
+Preset = Literal["strict", "balanced", "open"]
+CategoryChoice = Literal["person", "brand", "artist", "sexual", "violence", "hate"]
+ActionChoice = Literal["allow", "rewrite", "flag", "block"]
+NOT_ALLOWED = "You need the Manage Server permission to change Atelier's rules or read its audit log."
+
+
+def is_manager(interaction: discord.Interaction) -> bool:
+    member = interaction.user
+    return isinstance(member, discord.Member) and member.guild_permissions.manage_guild
+
+
+class Admin(commands.GroupCog, group_name="atelier", group_description="Atelier's rules and audit log"):
+    rules = app_commands.Group(name="rules", description="The server's moderation rules")
+
+    def __init__(self, bot: AtelierBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is None or not is_manager(interaction):
+            await tell(interaction, NOT_ALLOWED)
+            return False
+        return True
+
+    async def _change(self, interaction: discord.Interaction, change, done: str) -> None:
+        gate = self.bot.gate
+        try:
+            policy = change(gate.policy(interaction.guild_id))
+        except PolicyError as error:
+            await tell(interaction, f"⚠️ {error}")
+            return
+        gate.save_policy(interaction.guild_id, policy)
+        log.info("moderation.rules_changed", guild=interaction.guild_id, user=interaction.user.id, change=done)
+        await tell(interaction, f"✅ {done}")
+
+    @rules.command(name="show", description="Show the server's policy")
+    async def show(self, interaction: discord.Interaction) -> None:
+        policy = self.bot.gate.policy(interaction.guild_id)
+        embed = discord.Embed(title="Atelier rules", description=f"Preset: **{policy.preset}**")
+        for category in ("person", "brand", "artist", "sexual", "violence", "hate"):
+            marker = " (changed)" if Category(category) in policy.categories else ""
+            embed.add_field(name=category, value=f"{policy.action_for(Category(category))}{marker}", inline=True)
+        overrides = [f"{name}: {action}" for name, action in sorted(policy.entities.items())]
+        custom = [
+            f"{entity.name} ({entity.category}; {', '.join(entity.aliases) or 'no aliases'})"
+            for entity in policy.custom
+        ]
+        embed.add_field(name="Entity overrides", value="\n".join(overrides)[:1000] or "none", inline=False)
+        embed.add_field(name="Server's own entities", value="\n".join(custom)[:1000] or "none", inline=False)
+        settings = self.bot.store.guild_settings(interaction.guild_id) or {}
+        channel = settings.get("moderation_channel")
+        embed.add_field(name="Appeals go to", value=f"<#{channel}>" if channel else "nowhere yet", inline=False)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @rules.command(name="preset", description="Start from a preset: strict, balanced or open")
+    async def preset(self, interaction: discord.Interaction, preset: Preset) -> None:
+        await self._change(interaction, lambda policy: policy.with_preset(preset), f"Preset set to {preset}.")
+
+    @rules.command(name="category", description="Set what happens to one category")
+    async def category(self, interaction: discord.Interaction, category: CategoryChoice, action: ActionChoice) -> None:
+        await self._change(interaction, lambda policy: policy.with_category(category, action), f"{category}: {action}.")
+
+    @rules.command(name="entity", description="Set what happens to one person, brand or artist (or add one)")
+    @app_commands.describe(kind="Only for a name the ruleset doesn't know: what it is")
+    async def entity(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 2, 100],
+        action: ActionChoice,
+        kind: Literal["person", "brand", "artist"] | None = None,
+    ) -> None:
+        known = self.bot.gate.moderator.ruleset.find(name)
+        if known is None and kind is None:
+            await tell(interaction, f"⚠️ {name!r} isn't in the ruleset: say what it is with `kind` to add it.")
+            return
+        label = known.name if known else name
+        await self._change(
+            interaction,
+            lambda policy: policy.with_entity(label, action, None if known else kind),
+            f"{label}: {action}.",
+        )
+
+    @rules.command(name="alias", description="Add another name for one of the server's own entities")
+    async def alias(self, interaction: discord.Interaction, name: str, alias: app_commands.Range[str, 2, 100]) -> None:
+        await self._change(
+            interaction, lambda policy: policy.with_alias(name, alias), f"{alias!r} now also means {name}."
+        )
+
+    @rules.command(name="remove", description="Remove an entity's override, or one of the server's own entities")
+    async def remove(self, interaction: discord.Interaction, name: str) -> None:
+        await self._change(
+            interaction, lambda policy: policy.without_entity(name), f"{name} follows its category again."
+        )
+
+    @rules.command(name="test", description="See what the rules decide on a prompt (nothing is drawn)")
+    async def test(self, interaction: discord.Interaction, prompt: app_commands.Range[str, 1, 1000]) -> None:
+        policy = self.bot.gate.policy(interaction.guild_id)
+        nsfw = isinstance(interaction.channel, discord.TextChannel) and interaction.channel.is_nsfw()
+        decision = self.bot.gate.moderator.decide(prompt, policy, nsfw_channel=nsfw)
+        lines = [f"**{decision.action}**" + (f" · {decision.category}" if decision.category else "")]
+        if decision.rule:
+            lines.append(f"rule: `{decision.rule}`" + (f" ({decision.entity})" if decision.entity else ""))
+        lines.append(decision.reason)
+        if decision.prompt != prompt:
+            lines.append(f"sent as: {decision.prompt}")
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="audit", description="Recent moderation decisions")
+    @app_commands.describe(member="Only this member's", action="Only this action", count="How many (1-25)")
+    async def audit(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member | None = None,
+        action: ActionChoice | None = None,
+        category: CategoryChoice | None = None,
+        count: app_commands.Range[int, 1, 25] = 10,
+    ) -> None:
+        rows = self.bot.store.decisions(
+            interaction.guild_id, user_id=member.id if member else None, action=action, category=category, limit=count
+        )
+        if not rows:
+            await interaction.response.send_message("No decisions match.", ephemeral=True)
+            return
+        lines = []
+        for row in rows:
+            when = datetime.datetime.fromtimestamp(row["created_at"], datetime.UTC)
+            rule = f" `{row['rule']}`" if row["rule"] else ""
+            lines.append(
+                f"**{row['id']}** <t:{int(when.timestamp())}:R> <@{row['user_id']}> · {row['action']}{rule} · "
+                f"{row['prompt'][:80]}"
+            )
+        await interaction.response.send_message("\n".join(lines)[:1990], ephemeral=True)
+
+    @app_commands.command(name="channel", description="Where appeals go")
+    async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        self.bot.store.save_guild_settings(interaction.guild_id, moderation_channel=channel.id)
+        await tell(interaction, f"✅ Appeals now go to {channel.mention}.")
+
+
+async def setup(bot: AtelierBot) -> None:
+    bot.add_dynamic_items(AppealButton)
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,21 @@
+"""Answering an interaction in one short ephemeral line, however far it got."""
+
+from __future__ import annotations
+
+import discord
+
+from atelier.logs import get_logger
+
+log = get_logger("bot.interactions")
+
+
+async def tell(interaction: discord.Interaction, text: str, view: discord.ui.View | None = None) -> None:
+    """One short ephemeral line, whether or not the interaction was answered already."""
+    options = {"view": view} if view is not None else {}
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, **options)
+        else:
+            await interaction.response.send_message(text, ephemeral=True, **options)
+    except discord.HTTPException:
+        log.warning("interaction.unanswerable", guild=interaction.guild_id)

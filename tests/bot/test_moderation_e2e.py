@@ -1,0 +1,85 @@
+"""Each server's rules, end to end in Discord: refusals, rewrites, appeals, admin commands and the audit log."""
+
+from tests.bot.conftest import World
+from tests.bot.test_discord_e2e import buttons, imagine, results, say
+
+
+async def answered(world: World, interaction) -> dict:
+    """The message an interaction ended up showing (its response, or the follow-up that replaced it)."""
+    await world.discord.wait_for(lambda: interaction.responded)
+    if interaction.responded["type"] == 4:
+        return world.discord.messages[interaction.original]
+    return await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(interaction.original or "")) and m["content"] and m
+    )
+
+
+async def test_a_refused_imagine_is_one_ephemeral_line_with_an_appeal_button(world):
+    interaction = await world.discord.slash(world.member, "imagine", prompt="a naked schoolgirl")
+
+    reply = await answered(world, interaction)
+
+    assert reply["flags"] & 64
+    assert reply["content"].startswith("🚫 Not drawn (sexual content, case ")
+    assert "minors" in reply["content"]
+    assert "Appeal" in buttons(reply)
+    assert not [c for c in world.discord.channels.values() if c["type"] == 11]
+
+
+async def test_an_edit_cannot_sneak_in_what_the_first_prompt_could_not(world):
+    thread_id, _ = await imagine(world, "a portrait on a beach")
+
+    answer = await say(world, thread_id, "add Emma Watson, naked")
+
+    assert answer["content"].startswith("🚫 Not drawn (real people, case ")
+    assert "Appeal" in buttons(answer)
+    assert len(results(world, thread_id)) == 1
+
+
+async def test_balanced_rewrites_a_living_artists_name_and_shows_it(world):
+    _, first = await imagine(world, "a castle in the style of Greg Rutkowski")
+
+    assert "rutkowski" not in first["content"].lower()
+    assert "fantasy illustration" in first["content"]
+
+
+async def test_rules_need_manage_server_and_take_effect(world):
+    refused = await world.discord.slash(world.member, "atelier rules preset", preset="strict")
+    assert "Manage Server" in (await answered(world, refused))["content"]
+
+    admin = world.discord.add_member("grace", admin=True)
+    changed = await world.discord.slash(admin, "atelier rules preset", preset="strict")
+    assert (await answered(world, changed))["content"] == "✅ Preset set to strict."
+
+    blocked = await world.discord.slash(world.member, "imagine", prompt="Barack Obama waving")
+    assert "(real people, case" in (await answered(world, blocked))["content"]
+
+    allowed = await world.discord.slash(admin, "atelier rules entity", name="Barack Obama", action="allow")
+    assert (await answered(world, allowed))["content"] == "✅ Barack Obama: allow."
+    tested = await world.discord.slash(admin, "atelier rules test", prompt="Barack Obama waving")
+    assert (await answered(world, tested))["content"].startswith("**allow**")
+
+    audit = await world.discord.slash(admin, "atelier audit", action="block")
+    log = (await answered(world, audit))["content"]
+    assert "block `entity:person`" in log and "Barack Obama waving" in log
+
+
+async def test_an_appeal_reaches_the_moderation_channel_once(world):
+    admin = world.discord.add_member("grace", admin=True)
+    mods = world.discord.add_channel("mods")
+    # The bot learns about new channels from the gateway; restart it so its cache has the new one.
+    await world.stop_bot()
+    await world.start_bot()
+    set_channel = await world.discord.slash(admin, "atelier channel", channel=world.discord.channels[mods])
+    assert "Appeals now go to" in (await answered(world, set_channel))["content"]
+    refusal = await answered(world, await world.discord.slash(world.member, "imagine", prompt="a naked schoolgirl"))
+    appeal_id = buttons(refusal)["Appeal"]
+
+    by_someone_else = await world.discord.click(admin, refusal["id"], appeal_id)
+    assert "Only the member" in (await answered(world, by_someone_else))["content"]
+    appealed = await world.discord.click(world.member, refusal["id"], appeal_id)
+    assert "was sent to the moderators" in (await answered(world, appealed))["content"]
+    posted = await world.discord.wait_for(lambda: world.discord.channel_messages(mods))
+    assert posted[0]["embeds"][0]["title"].startswith("Appeal of case ")
+    again = await world.discord.click(world.member, refusal["id"], appeal_id)
+    assert "already sent" in (await answered(world, again))["content"]
