@@ -46,6 +46,14 @@ def synthetic_entities(count: int, seed: int = 7) -> list[Entity]:
     ]
 
 
+def corpus() -> list[str]:
+    """The sample prompts and every evaluation case: evasions, look-alikes and plain prompts."""
+    from moderation.evaluation import DEFAULT_CASES, load_cases
+
+    cases = [case["text"] for case in load_cases(DEFAULT_CASES)] if DEFAULT_CASES.is_file() else []
+    return PROMPTS + cases
+
+
 def run_benchmark(entities: int = 10_000, seconds: float = 3.0) -> str:
     started = time.perf_counter()
     ruleset = load_ruleset()
@@ -54,17 +62,29 @@ def run_benchmark(entities: int = 10_000, seconds: float = 3.0) -> str:
     moderator = Moderator(ruleset)
     load_seconds = time.perf_counter() - started
 
+    prompts = corpus()
+    started = time.perf_counter()
+    for prompt in prompts:
+        moderator.decide(prompt)
+    first_pass = len(prompts) / (time.perf_counter() - started)
+    typical = _sustained(moderator, PROMPTS, seconds / 2)
+    evaluation = _sustained(moderator, prompts, seconds / 2)
+    return (
+        f"entities loaded: {len(ruleset.entities)} ({padding} synthetic)\n"
+        f"load time: {load_seconds:.2f} s\n"
+        f"prompts per second on one core, keyword and fuzzy path:\n"
+        f"  everyday prompts ({len(PROMPTS)}, repeated): {typical:,.0f}\n"
+        f"  evaluation corpus ({len(prompts)} prompts, mostly evasions), repeated: {evaluation:,.0f}\n"
+        f"  evaluation corpus, first pass (cold word cache): {first_pass:,.0f}"
+    )
+
+
+def _sustained(moderator: Moderator, prompts: list[str], seconds: float) -> float:
     decided = 0
     started = time.perf_counter()
     deadline = started + seconds
     while time.perf_counter() < deadline:
-        for prompt in PROMPTS:
+        for prompt in prompts:
             moderator.decide(prompt)
-        decided += len(PROMPTS)
-    elapsed = time.perf_counter() - started
-    return (
-        f"entities loaded: {len(ruleset.entities)} ({padding} synthetic)\n"
-        f"load time: {load_seconds:.2f} s\n"
-        f"prompts per second (one core, keyword and fuzzy path): {decided / elapsed:,.0f}\n"
-        f"mean time per prompt: {elapsed / decided * 1e6:.0f} µs"
-    )
+        decided += len(prompts)
+    return decided / (time.perf_counter() - started)

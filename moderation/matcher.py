@@ -17,6 +17,7 @@ from moderation.normalize import fold
 from moderation.ruleset import Category, Entity, Ruleset
 
 MIN_FUZZY_WORD = 4
+CANDIDATE_CACHE = 100_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,9 @@ class Matcher:
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
         self._automaton = ahocorasick.Automaton()
-        self._fuzzy: dict[str, set[int]] = {}
+        # A word, or the word less one letter -> (pattern, which of its words) that could be meant.
+        self._fuzzy: dict[str, set[tuple[int, int]]] = {}
+        self._candidate_cache: dict[str, frozenset[tuple[int, int]]] = {}
         self._patterns: list[_Pattern] = []
         exact: dict[str, list[int]] = {}
 
@@ -65,10 +68,10 @@ class Matcher:
                 # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
                 exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
             if allowed:
-                for word in folded.split():
+                for index, word in enumerate(folded.split()):
                     if len(word) >= MIN_FUZZY_WORD:
                         for key in {word, *_deletions(word)}:
-                            self._fuzzy.setdefault(key, set()).add(pattern_id)
+                            self._fuzzy.setdefault(key, set()).add((pattern_id, index))
 
         for entity in ruleset.entities:
             for name in entity.names:
@@ -97,27 +100,45 @@ class Matcher:
             self._scan_fuzzy(folded.split(), hits)
         return list(hits.values())
 
+    def _candidates(self, word: str) -> frozenset[tuple[int, int]]:
+        """Patterns with a word within one deletion on each side of ``word`` (cached: prompts share words)."""
+        found = self._candidate_cache.get(word)
+        if found is None:
+            ids: set[tuple[int, int]] = set()
+            for key in (word, *_deletions(word)):
+                ids.update(self._fuzzy.get(key, ()))
+            found = frozenset(ids)
+            if len(self._candidate_cache) >= CANDIDATE_CACHE:
+                self._candidate_cache.clear()
+            self._candidate_cache[word] = found
+        return found
+
     def _scan_fuzzy(self, words: list[str], hits: dict[tuple[int, str], Hit]) -> None:
         seen_patterns = {key[0] for key in hits}
         for position, word in enumerate(words):
             if len(word) < MIN_FUZZY_WORD:
                 continue
-            candidates: set[int] = set()
-            for key in {word, *_deletions(word)}:
-                candidates |= self._fuzzy.get(key, set())
-            for pattern_id in candidates - seen_patterns:
+            candidates = self._candidates(word)
+            if not candidates:
+                continue
+            for pattern_id, index in candidates:
+                if pattern_id in seen_patterns:
+                    continue
                 pattern = self._patterns[pattern_id]
-                size = len(pattern.words)
-                for start in range(max(0, position - size + 1), min(position, len(words) - size) + 1):
-                    window = " ".join(words[start : start + size])
-                    if OSA.distance(window, pattern.text, score_cutoff=pattern.allowed) <= pattern.allowed and all(
-                        # Short words take no typo: "to cruise" is not "tom cruise".
-                        typed == wanted or len(wanted) >= MIN_FUZZY_WORD
-                        for typed, wanted in zip(words[start : start + size], pattern.words, strict=True)
-                    ):
-                        hits[(pattern_id, window)] = Hit(pattern.category, pattern.entity, window, fuzzy=True)
-                        seen_patterns.add(pattern_id)
-                        break
+                start = position - index
+                end = start + len(pattern.words)
+                if start < 0 or end > len(words):
+                    continue
+                window = " ".join(words[start:end])
+                if abs(len(window) - len(pattern.text)) > pattern.allowed:
+                    continue
+                if OSA.distance(window, pattern.text, score_cutoff=pattern.allowed) <= pattern.allowed and all(
+                    # Short words take no typo: "to cruise" is not "tom cruise".
+                    typed == wanted or len(wanted) >= MIN_FUZZY_WORD
+                    for typed, wanted in zip(words[start:end], pattern.words, strict=True)
+                ):
+                    hits[(pattern_id, window)] = Hit(pattern.category, pattern.entity, window, fuzzy=True)
+                    seen_patterns.add(pattern_id)
 
     def brand_context(self, folded: str, entity: Entity) -> bool:
         """Whether a common-word name means the entity: one of its own context words is there, or, for a

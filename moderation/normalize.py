@@ -23,6 +23,9 @@ _HAS_LETTER = re.compile(r"[a-z]")
 # Single letters separated by spaces, dots, dashes or underscores: "e l o n", "e.l.o.n", "e-l-o-n".
 _SPELLED = re.compile(r"\b(?:[a-z][ ._\-*/|]){2,}[a-z]\b")
 _REPEATS = re.compile(r"([a-z])\1+")
+# Cheap tests that spare the costlier substitutions on the many prompts that need none.
+_LEET_PRESENT = re.compile(r"[0134578@$]")
+_SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -33,8 +36,9 @@ def _drop_invisible(text: str) -> str:
 
 def cure(text: str) -> str:
     """Look-alikes, fullwidth, mathematical letters and accents folded to lowercase ASCII; layout kept."""
-    text = unicodedata.normalize("NFKC", _drop_invisible(text))
-    return str(decancer_py.parse(text)) if not text.isascii() else text.lower()
+    if text.isascii():
+        return text.lower()
+    return str(decancer_py.parse(unicodedata.normalize("NFKC", _drop_invisible(text))))
 
 
 def _unleet(match: re.Match) -> str:
@@ -52,7 +56,9 @@ def squash(text: str) -> str:
 def fold(text: str) -> str:
     """Plain lowercase words separated by single spaces, with every evasion above undone."""
     text = cure(text)
-    text = _TOKEN.sub(_unleet, text)
-    text = _SPELLED.sub(lambda match: _NOT_WORD.sub("", match.group(0)), text)
+    if _LEET_PRESENT.search(text):
+        text = _TOKEN.sub(_unleet, text)
+    if _SPELLED_PRESENT.search(text):
+        text = _SPELLED.sub(lambda match: _NOT_WORD.sub("", match.group(0)), text)
     text = _NOT_WORD.sub(" ", text)
     return squash(text).strip()
