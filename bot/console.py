@@ -15,10 +15,10 @@ from typing import TextIO
 
 from atelier.config import Config
 from bot.conversation.engine import Conversations, TurnError, TurnResult
-from bot.moderation_gate import PromptGate
+from bot.moderation_gate import PromptGate, build_moderator
 from bot.service_client import GenerationClient, JobStatus, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore
-from moderation import Moderator
+from moderation import output
 
 COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "quit", "exit", "help")
 
@@ -104,6 +104,9 @@ class Console:
             print(f"#{current.number} {self._path(current.number)}", file=self.out, flush=True)
             return
         for made in result.made:
+            if made.outcome == "hold":
+                print(f"! #{made.image.number} was held back: the image check found explicit content.", file=self.err)
+                continue
             path = self._path(made.image.number)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(made.png)
@@ -148,7 +151,13 @@ async def run_console(config: Config, url: str, stdin: TextIO, out: TextIO, err:
     store = BotStore(Path(config.bot.database))
     store.open_conversation(conversation, surface="console", title=conversation)
     async with GenerationClient(url, config.service.token) as client:
-        gate = PromptGate(store, Moderator(), config.moderation.preset)
+        gate = PromptGate(
+            store,
+            build_moderator(config.moderation),
+            config.moderation.preset,
+            output.detector(config.moderation.output_check == "auto"),
+            config.moderation.output_action,
+        )
         engine = Conversations(store, client, config.bot, Path(config.bot.console_dir) / "uploads", gate)
         console = Console(engine, conversation, folder, out, err)
         if console.interactive:

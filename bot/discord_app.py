@@ -15,11 +15,11 @@ from bot.appeals import appeal_view
 from bot.conversation.engine import Conversations, TurnError, TurnResult
 from bot.interactions import tell
 from bot.launcher import service_url
-from bot.moderation_gate import PromptGate, Refused
+from bot.moderation_gate import PromptGate, Refused, build_moderator
 from bot.rendering import moved_text, publish
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
-from moderation import Moderator
+from moderation import Moderator, output
 
 log = get_logger("bot.discord")
 
@@ -123,7 +123,13 @@ def build_bot(
     config: Config, client: GenerationClient, store: BotStore, moderator: Moderator | None = None, **options
 ) -> AtelierBot:
     uploads = Path(config.bot.database).parent / "uploads"
-    gate = PromptGate(store, moderator or Moderator(), config.moderation.preset)
+    gate = PromptGate(
+        store,
+        moderator or build_moderator(config.moderation),
+        config.moderation.preset,
+        output.detector(config.moderation.output_check == "auto"),
+        config.moderation.output_action,
+    )
     engine = Conversations(store, client, config.bot, uploads, gate)
     return AtelierBot(config, engine, gate, **options)
 

@@ -7,13 +7,16 @@ policy allows (rewritten where the policy rewrites brand or artist names).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 
+from atelier.config import ModerationConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.storage import BotStore
-from moderation import Decision, Moderator, Policy
+from moderation import Decision, Moderator, Policy, load_ruleset, semantic
+from moderation.output import NudityDetector
 
 log = get_logger("bot.moderation")
 
@@ -25,6 +28,17 @@ CATEGORY_LABELS = {
     "violence": "graphic violence",
     "hate": "hate symbols",
 }
+
+
+def build_moderator(settings: ModerationConfig) -> Moderator:
+    """The rule engine, with the semantic layer when it is switched on and installed."""
+    ruleset = load_ruleset()
+    if not settings.semantic:
+        return Moderator(ruleset)
+    if not semantic.available():
+        log.warning("moderation.semantic_unavailable", detail="install the 'semantic' extra to use it")
+        return Moderator(ruleset)
+    return Moderator(ruleset, semantic=semantic.SemanticIndex(ruleset, settings.semantic_threshold))
 
 
 class Refused(TurnError):
@@ -43,10 +57,46 @@ class Cleared:
 
 
 class PromptGate:
-    def __init__(self, store: BotStore, moderator: Moderator, default_preset: str) -> None:
+    def __init__(
+        self,
+        store: BotStore,
+        moderator: Moderator,
+        default_preset: str,
+        detector: NudityDetector | None = None,
+        default_output_action: str = "block",
+    ) -> None:
         self.store = store
         self.moderator = moderator
         self.default_preset = default_preset
+        self.detector = detector
+        self.default_output_action = default_output_action
+
+    async def screen(self, *, conversation: str, user_id: int | None, number: int, png: bytes) -> str:
+        """What to do with a finished image: "post", "spoiler" (explicit, in an NSFW channel that allows
+        it) or "hold" (explicit). Without a detector every image is posted."""
+        if self.detector is None:
+            return "post"
+        verdict = await asyncio.to_thread(self.detector.check, png)
+        if not verdict.explicit:
+            return "post"
+        row = self.store.conversation(conversation) or {}
+        settings = self.store.guild_settings(row["guild_id"]) if row.get("guild_id") else None
+        action = (settings or {}).get("nsfw_action") or self.default_output_action
+        outcome = "spoiler" if action == "spoiler" and row.get("nsfw") else "hold"
+        self.store.record_decision(
+            guild_id=row.get("guild_id"),
+            conversation=conversation,
+            user_id=user_id,
+            prompt=f"image #{number}",
+            action="flag" if outcome == "spoiler" else "block",
+            category="sexual",
+            entity=None,
+            rule="output:" + ",".join(verdict.labels),
+            reason="The image check found explicit nudity.",
+            sent_prompt=None,
+        )
+        log.info("moderation.image", conversation=conversation, image=number, outcome=outcome)
+        return outcome
 
     def policy(self, guild_id: int | None) -> Policy:
         settings = self.store.guild_settings(guild_id) if guild_id is not None else None
@@ -85,7 +135,7 @@ class PromptGate:
         cleared_negative = ""
         if negative:
             # A negative prompt can steer as much as a prompt ("clothes" in the negative undresses).
-            negative_decision = self.moderator.decide(negative, policy, nsfw_channel=nsfw)
+            negative_decision = self.moderator.decide(negative, policy, nsfw_channel=nsfw, negative=True)
             if negative_decision.action == "block":
                 case = self._record(guild_id, conversation, user_id, negative, negative_decision)
                 raise Refused(_refusal(negative_decision, case), case)

@@ -50,8 +50,13 @@ def moved_text(result: TurnResult, jump_url: str | None) -> str:
     return f"↩️ {result.understood}{where}\n> {_shorten(result.current.prompt, 900)}"
 
 
+HELD = "🚫 **#{number}** was held back: this server's image check found explicit content."
+
+
 def image_file(made: Made) -> discord.File:
-    return discord.File(io.BytesIO(made.png), filename=f"atelier-{made.image.number}.png")
+    return discord.File(
+        io.BytesIO(made.png), filename=f"atelier-{made.image.number}.png", spoiler=made.outcome == "spoiler"
+    )
 
 
 def image_view(service_id: str) -> discord.ui.View:
@@ -96,11 +101,14 @@ async def publish(
     """Turn the progress message into the first result and post the others; returns where each image went."""
     posted = []
     for index, made in enumerate(result.made):
-        content = image_text(result, made.image)
-        view = image_view(made.image.service_id)
-        if index == 0:
-            message = await first.edit(content=content, attachments=[image_file(made)], view=view)
+        if made.outcome == "hold":
+            content, files, view = HELD.format(number=made.image.number), [], None
         else:
-            message = await channel.send(content=content, file=image_file(made), view=view)
-        posted.append((made.image, message))
+            content, files, view = image_text(result, made.image), [image_file(made)], image_view(made.image.service_id)
+        if index == 0:
+            message = await first.edit(content=content, attachments=files, view=view)
+        else:
+            message = await channel.send(content=content, files=files, view=view)
+        if made.outcome != "hold":
+            posted.append((made.image, message))
     return posted

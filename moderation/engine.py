@@ -74,15 +74,23 @@ class Moderator:
             self._matchers[key] = Matcher(self.ruleset.extended(policy.custom))
         return self._matchers[key]
 
-    def decide(self, text: str, policy: Policy | None = None, *, nsfw_channel: bool = False) -> Decision:
+    def decide(
+        self, text: str, policy: Policy | None = None, *, nsfw_channel: bool = False, negative: bool = False
+    ) -> Decision:
+        """Decide on a prompt, or with ``negative`` on a negative prompt, where clothing kept out of the
+        picture counts as sexual content."""
         policy = policy or Policy()
         matcher = self._matcher(policy)
         folded = fold(text)
-        hits = [
-            hit
-            for hit in matcher.scan(folded)
-            if not (hit.entity is not None and hit.entity.common_word and not matcher.brand_context(folded, hit.entity))
-        ]
+        hits = []
+        for hit in matcher.scan(folded):
+            if hit.entity is not None and hit.entity.common_word and not matcher.brand_context(folded, hit.entity):
+                continue
+            if hit.category is Category.CLOTHING:
+                if not negative:
+                    continue
+                hit = Hit(Category.SEXUAL, None, hit.term)
+            hits.append(hit)
         findings = _findings(hits, policy, nsfw_channel)
         if self.semantic is not None and not any(hit.entity is not None for hit in hits):
             findings += self.semantic.findings(text)

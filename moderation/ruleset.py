@@ -22,10 +22,18 @@ class Category(StrEnum):
     VIOLENCE = "violence"
     HATE = "hate"
     DEMEANING = "demeaning"
+    CLOTHING = "clothing"
 
 
 ENTITY_CATEGORIES = (Category.PERSON, Category.BRAND, Category.ARTIST)
-SAFETY_CATEGORIES = (Category.SEXUAL, Category.MINORS, Category.VIOLENCE, Category.HATE, Category.DEMEANING)
+SAFETY_CATEGORIES = (
+    Category.SEXUAL,
+    Category.MINORS,
+    Category.VIOLENCE,
+    Category.HATE,
+    Category.DEMEANING,
+    Category.CLOTHING,
+)
 
 
 @dataclass(frozen=True)

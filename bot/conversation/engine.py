@@ -51,6 +51,8 @@ class Upload:
 class Made:
     image: StoredImage
     png: bytes
+    # From the image check: "post", "spoiler" or "hold" (not shown at all).
+    outcome: str = "post"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class Gate(Protocol):
     """Moderation: the prompt and negative prompt allowed to be sent, or a ``TurnError`` saying why not."""
 
     def check(self, *, conversation: str, user_id: int | None, prompt: str, negative: str = ""): ...
+
+    async def screen(self, *, conversation: str, user_id: int | None, number: int, png: bytes) -> str: ...
 
 
 class Conversations:
@@ -382,6 +386,16 @@ class Conversations:
             )
             self.store.add_image(image)
             made.append(Made(image=image, png=png))
+        made = [
+            Made(
+                item.image,
+                item.png,
+                await self.gate.screen(
+                    conversation=conversation, user_id=author_id, number=item.image.number, png=item.png
+                ),
+            )
+            for item in made
+        ]
         self.store.set_current(conversation, made[0].image.number)
         log.info(
             "conversation.turn",

@@ -152,6 +152,13 @@ class Admin(commands.GroupCog, group_name="atelier", group_description="Atelier'
             )
         await interaction.response.send_message("\n".join(lines)[:1990], ephemeral=True)
 
+    @app_commands.command(name="images", description="What happens to an image the check finds explicit")
+    @app_commands.describe(action="block: never posted; spoiler: posted behind a spoiler in NSFW channels only")
+    async def images(self, interaction: discord.Interaction, action: Literal["block", "spoiler"]) -> None:
+        self.bot.store.save_guild_settings(interaction.guild_id, nsfw_action=action)
+        state = "on" if self.bot.gate.detector is not None else "not installed on this bot (nsfw extra)"
+        await tell(interaction, f"✅ Explicit images: {action}. The image check is {state}.")
+
     @app_commands.command(name="channel", description="Where appeals go")
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         self.bot.store.save_guild_settings(interaction.guild_id, moderation_channel=channel.id)

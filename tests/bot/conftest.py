@@ -14,6 +14,7 @@ from atelier.config import Config
 from bot.discord_app import AtelierBot, build_bot, point_at
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
+from moderation import Moderator
 from tests.discord_emulator import DiscordEmulator
 
 
@@ -25,12 +26,13 @@ class World:
     bot: AtelierBot | None = None
     client: GenerationClient | None = None
     member: str = ""
+    moderator: Moderator | None = None
 
     async def start_bot(self, service_url: str | None = None) -> AtelierBot:
         point_at(self.config)
         self.client = GenerationClient(service_url or self.service_url, self.config.service.token)
         store = BotStore(Path(self.config.bot.database))
-        self.bot = build_bot(self.config, self.client, store)
+        self.bot = build_bot(self.config, self.client, store, moderator=self.moderator)
         self.discord.identified.clear()
         self._task = asyncio.create_task(self.bot.start("emulated-token"))
         ready = asyncio.create_task(self.bot.wait_until_ready())
@@ -51,8 +53,13 @@ class World:
             self.bot = None
 
 
+@pytest.fixture(scope="session")
+def moderator() -> Moderator:
+    return Moderator()
+
+
 @pytest.fixture
-async def world(start_service, tmp_path):
+async def world(start_service, tmp_path, moderator):
     discord = DiscordEmulator()
     await discord.start()
     async with start_service() as service:
@@ -60,7 +67,9 @@ async def world(start_service, tmp_path):
             bot={"database": str(tmp_path / "bot" / "bot.db"), "variations": 2},
             discord={"api_base": discord.api_base, "gateway_url": discord.gateway_url, "token": "emulated-token"},
         )
-        world = World(discord=discord, service_url=str(service.make_url("")).rstrip("/"), config=config)
+        world = World(
+            discord=discord, service_url=str(service.make_url("")).rstrip("/"), config=config, moderator=moderator
+        )
         world.member = discord.add_member("ada")
         await world.start_bot()
         try:
