@@ -15,7 +15,7 @@ from atelier.config import ModerationConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.storage import BotStore
-from moderation import Decision, Moderator, Policy, load_ruleset, semantic
+from moderation import Decision, Moderator, Policy, PolicyError, load_ruleset, semantic
 from moderation.output import NudityDetector
 
 log = get_logger("bot.moderation")
@@ -102,7 +102,12 @@ class PromptGate:
         settings = self.store.guild_settings(guild_id) if guild_id is not None else None
         if settings is None or not settings.get("policy"):
             return Policy(preset=self.default_preset)
-        return Policy.from_json(json.loads(settings["policy"]))
+        try:
+            return Policy.from_json(json.loads(settings["policy"]))
+        except (ValueError, PolicyError):
+            # A damaged stored policy must not stop the server's images: fall back to the strict preset.
+            log.error("moderation.policy_unreadable", guild=guild_id, exc_info=True)
+            return Policy(preset="strict")
 
     def save_policy(self, guild_id: int, policy: Policy) -> None:
         self.store.save_guild_settings(guild_id, policy=json.dumps(policy.to_json()))
@@ -116,28 +121,31 @@ class PromptGate:
         negative: str = "",
         guild_id: int | None = None,
         nsfw: bool = False,
-        record_allowed: bool = True,
+        early: bool = False,
     ) -> Cleared:
         """The prompt and negative prompt to send, or ``Refused`` naming the category and what to change.
 
         A conversation brings its server and NSFW flag; before one exists (``/imagine`` checking early) they
-        are given, and an allowed prompt is left to be recorded when it is really sent."""
+        are given (``early``), and only a block is recorded then: the rest is recorded when really sent."""
         if conversation is not None:
             row = self.store.conversation(conversation) or {}
             guild_id, nsfw = row.get("guild_id"), bool(row.get("nsfw"))
         policy = self.policy(guild_id)
         decision = self.moderator.decide(prompt, policy, nsfw_channel=nsfw)
         case = None
-        if record_allowed or decision.action != "allow":
+        if not early or decision.action == "block":
             case = self._record(guild_id, conversation, user_id, prompt, decision)
         if decision.action == "block":
             raise Refused(_refusal(decision, case), case)
         cleared_negative = ""
         if negative:
             # A negative prompt can steer as much as a prompt ("clothes" in the negative undresses).
-            negative_decision = self.moderator.decide(negative, policy, nsfw_channel=nsfw, negative=True)
+            negative_decision = self.moderator.decide(
+                negative, policy, nsfw_channel=nsfw, negative=True, context=prompt
+            )
+            if negative_decision.action != "allow" and (not early or negative_decision.action == "block"):
+                case = self._record(guild_id, conversation, user_id, f"(negative) {negative}", negative_decision)
             if negative_decision.action == "block":
-                case = self._record(guild_id, conversation, user_id, negative, negative_decision)
                 raise Refused(_refusal(negative_decision, case), case)
             cleared_negative = negative_decision.prompt
         return Cleared(decision.prompt, cleared_negative, decision.action == "rewrite")

@@ -8,12 +8,13 @@ proposes candidates, and rapidfuzz's optimal-string-alignment distance confirms 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import ahocorasick
 from rapidfuzz.distance import OSA
 
-from moderation.normalize import fold
+from moderation.normalize import fold, fold_letters
 from moderation.ruleset import Category, Entity, Ruleset
 
 MIN_FUZZY_WORD = 4
@@ -37,6 +38,13 @@ class _Pattern:
     entity: Entity | None
 
 
+_DOUBLE = re.compile(r"([a-z])\1")
+
+
+def _single(text: str) -> str:
+    return _DOUBLE.sub(r"\1", text)
+
+
 def allowed_typos(pattern: str) -> int:
     letters = len(pattern.replace(" ", ""))
     return 2 if letters >= 11 else 1 if letters >= 7 else 0
@@ -55,6 +63,7 @@ class Matcher:
         self._candidate_cache: dict[str, frozenset[tuple[int, int]]] = {}
         self._patterns: list[_Pattern] = []
         exact: dict[str, list[int]] = {}
+        doubled: dict[str, list[int]] = {}
 
         def add(text: str, category: Category, entity: Entity | None, fuzzy: bool) -> None:
             folded = fold(text)
@@ -64,6 +73,10 @@ class Matcher:
             allowed = allowed_typos(folded) if fuzzy else 0
             self._patterns.append(_Pattern(folded, tuple(folded.split()), allowed, category, entity))
             exact.setdefault(f" {folded} ", []).append(pattern_id)
+            if " " in folded:
+                # Doubled letters ("eelon muusk") are caught on full names only: single words like "sonny"
+                # or "bidden" are ordinary words, not Sony or Biden.
+                doubled.setdefault(f" {_single(folded)} ", []).append(pattern_id)
             if " " in folded and len(folded) >= 8:
                 # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
                 exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
@@ -76,12 +89,22 @@ class Matcher:
         for entity in ruleset.entities:
             for name in entity.names:
                 add(name, entity.category, entity, fuzzy=True)
+        short: dict[str, Category] = {}
         for category, terms in ruleset.safety.items():
             for term in terms:
-                add(term, category, None, fuzzy=False)
+                if len(fold(term).replace(" ", "")) < 3:
+                    # "xxx" and "kkk" squash to one letter: match them as typed, never inside "x-ray" or "4 k".
+                    short[f" {fold_letters(term)} "] = category
+                else:
+                    add(term, category, None, fuzzy=False)
+        self._short = short
         for key, pattern_ids in exact.items():
             self._automaton.add_word(key, tuple(pattern_ids))
         self._automaton.make_automaton()
+        self._doubled = ahocorasick.Automaton()
+        for key, pattern_ids in doubled.items():
+            self._doubled.add_word(key, tuple(pattern_ids))
+        self._doubled.make_automaton()
         self._brand_words = {fold(term) for term in ruleset.brand_context}
         self._contexts = {
             entity.name: tuple(f" {fold(term)} " for term in entity.context)
@@ -89,15 +112,25 @@ class Matcher:
             if entity.common_word
         }
 
-    def scan(self, folded: str) -> list[Hit]:
-        """Every entity and safety term in an already folded prompt, exact matches first."""
+    def scan(self, folded: str, letters: str = "") -> list[Hit]:
+        """Every entity and safety term in a prompt folded by ``fold`` (and ``fold_letters`` for the short
+        terms), exact matches first."""
         hits: dict[tuple[int, str], Hit] = {}
         for _, pattern_ids in self._automaton.iter(f" {folded} "):
             for pattern_id in pattern_ids:
                 pattern = self._patterns[pattern_id]
                 hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
+        if _DOUBLE.search(folded) and len(self._doubled):
+            for _, pattern_ids in self._doubled.iter(f" {_single(folded)} "):
+                for pattern_id in pattern_ids:
+                    pattern = self._patterns[pattern_id]
+                    hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
         if self._fuzzy:
             self._scan_fuzzy(folded.split(), hits)
+        padded = f" {letters} "
+        for term, category in self._short.items():
+            if term in padded:
+                hits.setdefault((-1, term), Hit(category, None, term.strip()))
         return list(hits.values())
 
     def _candidates(self, word: str) -> frozenset[tuple[int, int]]:
@@ -115,6 +148,8 @@ class Matcher:
 
     def _scan_fuzzy(self, words: list[str], hits: dict[tuple[int, str], Hit]) -> None:
         seen_patterns = {key[0] for key in hits}
+        patterns = self._patterns
+        count = len(words)
         for position, word in enumerate(words):
             if len(word) < MIN_FUZZY_WORD:
                 continue
@@ -124,15 +159,16 @@ class Matcher:
             for pattern_id, index in candidates:
                 if pattern_id in seen_patterns:
                     continue
-                pattern = self._patterns[pattern_id]
+                pattern = patterns[pattern_id]
                 start = position - index
                 end = start + len(pattern.words)
-                if start < 0 or end > len(words):
+                if start < 0 or end > count:
                     continue
-                window = " ".join(words[start:end])
-                if abs(len(window) - len(pattern.text)) > pattern.allowed:
+                window = words[start] if end - start == 1 else " ".join(words[start:end])
+                allowed = pattern.allowed
+                if abs(len(window) - len(pattern.text)) > allowed:
                     continue
-                if OSA.distance(window, pattern.text, score_cutoff=pattern.allowed) <= pattern.allowed and all(
+                if OSA.distance(window, pattern.text, score_cutoff=allowed) <= allowed and all(
                     # Short words take no typo: "to cruise" is not "tom cruise".
                     typed == wanted or len(wanted) >= MIN_FUZZY_WORD
                     for typed, wanted in zip(words[start:end], pattern.words, strict=True)

@@ -22,7 +22,8 @@ _TOKEN = re.compile(r"(?<![a-z0-9@$])@?([a-z0-9@$]+)")
 _HAS_LETTER = re.compile(r"[a-z]")
 # Single letters separated by spaces, dots, dashes or underscores: "e l o n", "e.l.o.n", "e-l-o-n".
 _SPELLED = re.compile(r"\b(?:[a-z][ ._\-*/|]){2,}[a-z]\b")
-_REPEATS = re.compile(r"([a-z])\1+")
+# Three or more of one letter are padding ("eeelon"); two are spelling ("sonny", "teems", "bidden").
+_REPEATS = re.compile(r"([a-z])\1{2,}")
 # Cheap tests that spare the costlier substitutions on the many prompts that need none.
 _LEET_PRESENT = re.compile(r"[0134578@$]")
 _SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
@@ -49,16 +50,20 @@ def _unleet(match: re.Match) -> str:
 
 
 def squash(text: str) -> str:
-    """Runs of one letter to one letter ("eeelon" -> "elon"); applied to patterns and prompts alike."""
+    """Runs of three or more of one letter to one ("eeelon" -> "elon"); applied to patterns and prompts alike."""
     return _REPEATS.sub(r"\1", text)
 
 
 def fold(text: str) -> str:
     """Plain lowercase words separated by single spaces, with every evasion above undone."""
+    return squash(fold_letters(text))
+
+
+def fold_letters(text: str) -> str:
+    """``fold`` without squashing repeated letters: for short terms such as "xxx" that squash to nothing."""
     text = cure(text)
     if _LEET_PRESENT.search(text):
         text = _TOKEN.sub(_unleet, text)
     if _SPELLED_PRESENT.search(text):
         text = _SPELLED.sub(lambda match: _NOT_WORD.sub("", match.group(0)), text)
-    text = _NOT_WORD.sub(" ", text)
-    return squash(text).strip()
+    return _NOT_WORD.sub(" ", text).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from moderation.normalize import fold
 from moderation.ruleset import Category, Entity
 
 
@@ -86,7 +87,12 @@ class Policy:
         return self.categories.get(category, PRESETS[self.preset].get(category, Action.ALLOW))
 
     def entity_action(self, entity: Entity) -> Action | None:
-        return self.entities.get(entity.name.casefold())
+        """The override set for the entity under any of its names."""
+        for name in entity.names:
+            action = self.entities.get(name.casefold())
+            if action is not None:
+                return action
+        return None
 
     @property
     def people_in_degrading_scenes(self) -> Action:
@@ -105,6 +111,9 @@ class Policy:
 
     def with_entity(self, name: str, action: str, category: str | None = None, aliases: tuple[str, ...] = ()) -> Policy:
         """Override an entity's action; a name the ruleset doesn't know becomes a custom entity."""
+        _check_name(name)
+        for alias in aliases:
+            _check_name(alias)
         custom = self.custom
         if category is not None:
             chosen = _category(category)
@@ -115,6 +124,7 @@ class Policy:
         return replace(self, entities={**self.entities, name.casefold(): _action(action)}, custom=custom)
 
     def with_alias(self, name: str, alias: str) -> Policy:
+        _check_name(alias)
         for entity in self.custom:
             if entity.name.casefold() == name.casefold():
                 updated = replace(entity, aliases=(*entity.aliases, alias))
@@ -145,6 +155,16 @@ class Policy:
 
     @classmethod
     def from_json(cls, data: dict) -> Policy:
+        """A policy from its stored form; anything malformed is a ``PolicyError`` naming the setting."""
+        try:
+            return cls._from_json(data)
+        except PolicyError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise PolicyError(f"malformed policy: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def _from_json(cls, data: dict) -> Policy:
         unknown = set(data) - {"preset", "categories", "entities", "custom", "nsfw_channels_relax_sexual"}
         if unknown:
             raise PolicyError(f"unknown policy setting {sorted(unknown)[0]!r}")
@@ -158,6 +178,11 @@ class Policy:
             if name.casefold() not in policy.entities:
                 policy = policy.with_entity(name, action)
         return replace(policy, nsfw_channels_relax_sexual=bool(data.get("nsfw_channels_relax_sexual", True)))
+
+
+def _check_name(name: str) -> None:
+    if len(fold(name).replace(" ", "")) < 3:
+        raise PolicyError(f"{name!r} is too short to match safely: use at least three letters")
 
 
 def _category(name: str) -> Category:

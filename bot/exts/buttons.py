@@ -32,27 +32,10 @@ class EditModal(discord.ui.Modal, title="Edit the prompt"):
         bot: AtelierBot = interaction.client
         await interaction.response.defer(thinking=True)
         status = await interaction.followup.send("⏳ Queued…", wait=True)
-        await _run(
-            bot,
-            interaction,
-            status,
-            bot.engine.rewrite(
-                self.image.conversation,
-                self.image.number,
-                self.prompt.value,
-                interaction.user.id,
-                ProgressMessage(status),
-            ),
+        work = bot.engine.rewrite(
+            self.image.conversation, self.image.number, self.prompt.value, interaction.user.id, ProgressMessage(status)
         )
-
-
-async def _run(bot: AtelierBot, interaction: discord.Interaction, status, work) -> None:
-    try:
-        result = await work
-    except TurnError as error:
-        await status.edit(content=f"⚠️ {error}")
-        return
-    await bot.deliver(result, status, interaction.channel)
+        await bot.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action="edit")
 
 
 class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID):

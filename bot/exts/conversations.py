@@ -114,11 +114,11 @@ class Conversations(commands.Cog):
             self.bot.gate.check(
                 conversation=None,
                 guild_id=interaction.guild_id,
-                nsfw=isinstance(channel, discord.TextChannel) and channel.is_nsfw(),
+                nsfw=channel.is_nsfw() if hasattr(channel, "is_nsfw") else False,
                 user_id=interaction.user.id,
                 prompt=prompt,
                 negative=negative or "",
-                record_allowed=False,
+                early=True,
             )
         except Refused as refusal:
             await tell(interaction, str(refusal), appeal_view(refusal.case))

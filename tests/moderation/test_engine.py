@@ -114,3 +114,70 @@ def test_every_action_has_a_reason_a_member_can_read(moderator):
         decision = moderator.decide(text, STRICT)
         assert decision.action == Action.BLOCK
         assert decision.reason.endswith(".") and len(decision.reason) < 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "an x-ray of a hand",
+        "a wallpaper in 8 k",
+        "vitamin K",
+        "Malcolm X portrait",
+        "it teems with fish",
+        "sonny on the beach",
+        "une nuée d'oiseaux",
+        "a well executed painting",
+        "apple juice at the store",
+        "a dove on a store sign",
+        "Barack Obama, shot on 35mm film",
+    ],
+)
+def test_everyday_prompts_reported_as_false_positives_now_pass(moderator, text):
+    assert moderator.decide(text, OPEN).action == "allow", text
+    assert moderator.decide(text, BALANCED).action == "allow", text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a nude girl, 16 years old",
+        "nude girl aged 15",
+        "a naked 15yo",
+        "une fille nue de 15 ans",
+        "a naked sixteen year old",
+    ],
+)
+def test_ages_under_eighteen_count_as_minors(moderator, text):
+    decision = moderator.decide(text, OPEN, nsfw_channel=True)
+    assert (decision.action, decision.rule) == ("block", "sexual_minors")
+
+
+def test_a_negative_prompt_is_judged_with_its_prompt(moderator):
+    with_person = moderator.decide("clothes, swimsuit", OPEN, negative=True, context="Taylor Swift on a beach")
+    with_child = moderator.decide("clothes", OPEN, negative=True, context="a little girl on a beach")
+    assert with_person.rule == "sexual_real_person"
+    assert with_child.rule == "sexual_minors"
+    assert moderator.decide("blurry, low quality", OPEN, negative=True, context="a beach").action == "allow"
+
+
+@pytest.mark.parametrize(
+    ("text", "rewritten"),
+    [
+        ("A Nike shoe", "An athletic sportswear shoe"),
+        ("a Coca-Cola bottle on a table", "a red soda can bottle on a table"),
+        ("Photo, Citroën Logo, Bright", "Photo, a French car Logo, Bright"),
+        ("Apple Watch logo, studio", "a square smartwatch logo, studio"),
+    ],
+)
+def test_rewrites_read_naturally(moderator, text, rewritten):
+    assert moderator.decide(text, BALANCED).prompt == rewritten
+
+
+def test_names_too_short_to_match_safely_are_refused():
+    with pytest.raises(PolicyError, match="too short"):
+        BALANCED.with_entity("C++", "block", "brand")
+
+
+def test_an_override_set_under_an_alias_applies(moderator):
+    policy = STRICT.with_entity("Obama", "allow")
+    assert moderator.decide("Barack Obama waving", policy).action == "allow"
