@@ -18,6 +18,8 @@ from moderation.normalize import fold, fold_letters
 from moderation.ruleset import Category, Entity, Ruleset
 
 MIN_FUZZY_WORD = 4
+# Letters a name needs before it is also sought with the prompt's spaces removed.
+MIN_JOINED = 8
 CANDIDATE_CACHE = 100_000
 
 
@@ -60,10 +62,11 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         # A word, or the word less one letter -> (pattern, which of its words) that could be meant.
         self._fuzzy: dict[str, set[tuple[int, int]]] = {}
-        self._candidate_cache: dict[str, frozenset[tuple[int, int]]] = {}
+        self._candidate_cache: dict[str, tuple[tuple[int, int], ...]] = {}
         self._patterns: list[_Pattern] = []
         exact: dict[str, list[int]] = {}
         doubled: dict[str, list[int]] = {}
+        joined: dict[str, list[int]] = {}
 
         def add(text: str, category: Category, entity: Entity | None, fuzzy: bool) -> None:
             folded = fold(text)
@@ -77,6 +80,12 @@ class Matcher:
                 # Doubled letters ("eelon muusk") are caught on full names only: single words like "sonny"
                 # or "bidden" are ordinary words, not Sony or Biden.
                 doubled.setdefault(f" {_single(folded)} ", []).append(pattern_id)
+            if entity is not None and not entity.common_word and len(folded.replace(" ", "")) >= MIN_JOINED:
+                # Names cut inside a word ("Tay-lor Swift", "Pika chu") meet again once every space is gone.
+                joined.setdefault(folded.replace(" ", ""), []).append(pattern_id)
+                words = folded.split()
+                if len(words) == 2 and entity.category is Category.PERSON:
+                    joined.setdefault(words[1] + words[0], []).append(pattern_id)  # "Swift, Taylor"
             if " " in folded and len(folded) >= 8:
                 # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
                 exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
@@ -101,6 +110,10 @@ class Matcher:
         for key, pattern_ids in exact.items():
             self._automaton.add_word(key, tuple(pattern_ids))
         self._automaton.make_automaton()
+        self._joined = ahocorasick.Automaton()
+        for key, pattern_ids in joined.items():
+            self._joined.add_word(key, tuple(pattern_ids))
+        self._joined.make_automaton()
         self._doubled = ahocorasick.Automaton()
         for key, pattern_ids in doubled.items():
             self._doubled.add_word(key, tuple(pattern_ids))
@@ -125,6 +138,11 @@ class Matcher:
                 for pattern_id in pattern_ids:
                     pattern = self._patterns[pattern_id]
                     hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
+        if len(self._joined):
+            for _, pattern_ids in self._joined.iter(folded.replace(" ", "")):
+                for pattern_id in pattern_ids:
+                    pattern = self._patterns[pattern_id]
+                    hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
         if self._fuzzy:
             self._scan_fuzzy(folded.split(), hits)
         padded = f" {letters} "
@@ -133,14 +151,22 @@ class Matcher:
                 hits.setdefault((-1, term), Hit(category, None, term.strip()))
         return list(hits.values())
 
-    def _candidates(self, word: str) -> frozenset[tuple[int, int]]:
-        """Patterns with a word within one deletion on each side of ``word`` (cached: prompts share words)."""
+    def _candidates(self, word: str) -> tuple[tuple[int, int], ...]:
+        """Patterns with a word close enough to ``word`` to be a typo of it (cached: prompts share words)."""
         found = self._candidate_cache.get(word)
         if found is None:
             ids: set[tuple[int, int]] = set()
             for key in (word, *_deletions(word)):
                 ids.update(self._fuzzy.get(key, ()))
-            found = frozenset(ids)
+            # The word itself must already be within the pattern's typo allowance of the pattern's word.
+            found = tuple(
+                (pattern_id, index)
+                for pattern_id, index in ids
+                if OSA.distance(
+                    word, self._patterns[pattern_id].words[index], score_cutoff=self._patterns[pattern_id].allowed
+                )
+                <= self._patterns[pattern_id].allowed
+            )
             if len(self._candidate_cache) >= CANDIDATE_CACHE:
                 self._candidate_cache.clear()
             self._candidate_cache[word] = found

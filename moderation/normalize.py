@@ -24,6 +24,8 @@ _HAS_LETTER = re.compile(r"[a-z]")
 _SPELLED = re.compile(r"\b(?:[a-z][ ._\-*/|]){2,}[a-z]\b")
 # Three or more of one letter are padding ("eeelon"); two are spelling ("sonny", "teems", "bidden").
 _REPEATS = re.compile(r"([a-z])\1{2,}")
+_BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
+_BAR = re.compile(r"(?<=[a-z])\|(?=[a-z])")
 # Cheap tests that spare the costlier substitutions on the many prompts that need none.
 _LEET_PRESENT = re.compile(r"[0134578@$]")
 _SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
@@ -64,6 +66,9 @@ def fold_letters(text: str) -> str:
     text = cure(text)
     if _LEET_PRESENT.search(text):
         text = _TOKEN.sub(_unleet, text)
+    if "!" in text or "|" in text:
+        # Between letters, "!" is an i and "|" an l ("Sw!ft", "Sw|ft"); elsewhere they are punctuation.
+        text = _BANG.sub("i", _BAR.sub("l", text))
     if _SPELLED_PRESENT.search(text):
         text = _SPELLED.sub(lambda match: _NOT_WORD.sub("", match.group(0)), text)
     return _NOT_WORD.sub(" ", text).strip()

@@ -181,3 +181,20 @@ def test_names_too_short_to_match_safely_are_refused():
 def test_an_override_set_under_an_alias_applies(moderator):
     policy = STRICT.with_entity("Obama", "allow")
     assert moderator.decide("Barack Obama waving", policy).action == "allow"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tay-lor Swift on stage",
+        "Tay lor Swift",
+        "Taylor Sw!ft",
+        "Taylor Sw|ft",
+        "Swift, Taylor at a concert",
+        "@taylorswift13 fan art",
+        "T a y l o r  S w i f t",
+        "Greg Rut kowski dragon",
+    ],
+)
+def test_names_cut_inside_words_or_turned_around_are_found(moderator, text):
+    assert moderator.decide(text, STRICT).action == "block", text
