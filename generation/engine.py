@@ -75,7 +75,7 @@ def _generators(sampling: Sampling) -> list[torch.Generator]:
 
 
 def _progress(job: Job):
-    def on_step_end(pipeline, step: int, timestep, callback_kwargs: dict) -> dict:
+    def on_step_end(pipeline, step: int, _timestep, callback_kwargs: dict) -> dict:
         job.report_step(step + 1)
         return callback_kwargs
 
