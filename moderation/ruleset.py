@@ -25,17 +25,6 @@ class Category(StrEnum):
     CLOTHING = "clothing"
 
 
-ENTITY_CATEGORIES = (Category.PERSON, Category.BRAND, Category.ARTIST)
-SAFETY_CATEGORIES = (
-    Category.SEXUAL,
-    Category.MINORS,
-    Category.VIOLENCE,
-    Category.HATE,
-    Category.DEMEANING,
-    Category.CLOTHING,
-)
-
-
 @dataclass(frozen=True)
 class Entity:
     name: str
