@@ -8,13 +8,11 @@ so a restart loses nothing and any earlier image can be branched from.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlite_utils
-
+from atelier.sqlite import open_sqlite
 from bot.conversation.prompt import PromptState
 
 
@@ -72,9 +70,7 @@ def _image_from_row(row: dict) -> StoredImage:
 
 class BotStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
-        self.db.enable_wal()
+        self.db = open_sqlite(path)
         self._create()
 
     def _create(self) -> None:

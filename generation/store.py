@@ -10,13 +10,13 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
 import sqlite_utils
 
+from atelier.sqlite import open_sqlite
 from generation.jobs import Job, JobState
 
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
@@ -27,10 +27,7 @@ def is_image_id(value: object) -> bool:
 
 
 def open_database(path: Path) -> sqlite_utils.Database:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, check_same_thread=False)
-    db = sqlite_utils.Database(connection)
-    db.enable_wal()
+    db = open_sqlite(path)
     db["images"].create(
         {
             "id": str,

@@ -10,7 +10,7 @@ import discord
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
-from bot.discord_app import AtelierBot
+from bot.discord_app import AtelierBot, jump_url
 from bot.exts.provenance import provenance_embed
 from bot.rendering import ACTIONS, BUTTON_ID, ProgressMessage, button_id, moved_text
 from bot.storage import StoredImage
@@ -79,12 +79,7 @@ class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID)
             except TurnError as error:
                 await interaction.response.send_message(str(error), ephemeral=True)
                 return
-            jump = None
-            if result.current.message_id and interaction.guild_id:
-                jump = (
-                    f"https://discord.com/channels/{interaction.guild_id}/{image.conversation}/"
-                    f"{result.current.message_id}"
-                )
+            jump = jump_url(interaction.channel, result.current.message_id)
             await interaction.response.send_message(moved_text(result, jump))
             return
         await interaction.response.defer(thinking=True)
