@@ -34,6 +34,8 @@ class ServiceConfig(_Section):
     token: str = ""
     data_dir: Path = Path("data")
     max_queue: int = Field(64, ge=1)
+    publish_workers: int = Field(2, ge=1, le=64)
+    png_compression: int = Field(1, ge=0, le=9)
 
 
 class ModelConfig(_Section):
@@ -43,6 +45,15 @@ class ModelConfig(_Section):
     device: Literal["auto", "cuda", "cpu"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     threads: int = Field(0, ge=0)
+    keep_latents: int = Field(64, ge=0)
+    channels_last: bool = True
+    compile: Literal["off", "default", "max-autotune", "reduce-overhead"] = "off"
+    compile_sizes: list[tuple[int, int]] = [(512, 512)]
+
+
+class BatchingConfig(_Section):
+    max_batch: int = Field(16, ge=1, le=256)
+    max_batch_pixels: int = Field(16 * 512 * 512, ge=4096)
 
 
 class DefaultsConfig(_Section):
@@ -63,6 +74,9 @@ class LimitsConfig(_Section):
     max_upload_bytes: int = Field(12 * 1024 * 1024, ge=1024)
     max_upload_pixels: int = Field(40_000_000, ge=4096)
     max_edit_side: int = Field(1024, ge=64)
+    concurrent_decodes: int = Field(2, ge=1, le=64)
+    max_job_cost: int = Field(250_000_000, ge=4096)
+    max_job_seconds: float = Field(600.0, gt=0)
 
     @model_validator(mode="after")
     def _sides_ordered(self) -> LimitsConfig:
@@ -111,6 +125,10 @@ class ModerationConfig(_Section):
     output_action: Literal["block", "spoiler"] = "block"
 
 
+class AccountingConfig(_Section):
+    watts: float = Field(300.0, ge=0)
+
+
 class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -120,6 +138,8 @@ class Config(_Section):
     model: ModelConfig = ModelConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     limits: LimitsConfig = LimitsConfig()
+    batching: BatchingConfig = BatchingConfig()
+    accounting: AccountingConfig = AccountingConfig()
     provenance: ProvenanceConfig = ProvenanceConfig()
     bot: BotConfig = BotConfig()
     discord: DiscordConfig = DiscordConfig()

@@ -50,7 +50,7 @@ class JobStatus:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("done", "failed")
+        return self.state in ("done", "failed", "cancelled")
 
     @classmethod
     def from_json(cls, body: dict) -> JobStatus:
@@ -166,6 +166,8 @@ class GenerationClient:
             status = await self.job(status.job)
         if status.state == "failed":
             raise ServiceRejected(500, "job_failed", status.error or "the job failed")
+        if status.state == "cancelled":
+            raise ServiceRejected(409, "job_cancelled", status.error or "the job was cancelled")
         return status
 
     async def image(self, image_id: str) -> bytes:

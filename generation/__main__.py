@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         host=config.service.host,
         port=config.service.port,
         access_log=None,
+        # A client that hangs up on a waiting request cancels its handler, and so its job.
+        handler_cancellation=True,
         print=lambda _: get_logger("generation").info("service.listening", url=url),
     )
     return 0

@@ -9,7 +9,7 @@ import aiohttp
 from aiohttp import web
 
 from atelier.config import Config
-from generation.app import STORE
+from generation.api.keys import STORE
 from generation.service import build_service
 
 STEPS = [
@@ -23,7 +23,7 @@ async def run_demo(config: Config) -> int:
     # An ephemeral port, so the demo never collides with a service already running on the configured one.
     config = config.with_overrides(service={"host": "127.0.0.1", "port": 0})
     app = build_service(config)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

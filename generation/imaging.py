@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
+from atelier.config import LimitsConfig
 from generation.errors import invalid, too_large, unsupported_media
 
 ACCEPTED_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
@@ -15,6 +18,19 @@ ACCEPTED_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"
 _FORMAT_TYPES = {**{fmt: mime for mime, fmt in ACCEPTED_TYPES.items()}, "MPO": "image/jpeg"}
 # Soft edge of an inpainting mask, in pixels, so the repainted region blends into the kept one.
 MASK_FEATHER = 4
+MASK_OVERSIZE = 4
+
+
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        library = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return library if library is not None and hasattr(library, "malloc_trim") else None
+
+
+_LIBC = _glibc()
 
 
 @dataclass(frozen=True)
@@ -26,8 +42,11 @@ class Upload:
     image: Image.Image
 
 
-def decode_upload(data: bytes, field: str, max_bytes: int, max_pixels: int) -> Upload:
-    """Decode a PNG, JPEG or WebP upload, refusing oversized files and decompression bombs."""
+def decode_upload(data: bytes, field: str, limits: LimitsConfig, mask_for: tuple[int, int] | None = None) -> Upload:
+    """Decode a PNG, JPEG or WebP upload, refusing oversized files, decompression bombs and shapes that can't
+    be edited, all from the header before a single pixel is decoded. A mask (``mask_for`` the image's size)
+    may be smaller than its image, or up to MASK_OVERSIZE times larger on each side."""
+    max_bytes, max_pixels = limits.max_upload_bytes, limits.max_upload_pixels
     if len(data) > max_bytes:
         raise too_large(field, f"{field} is {len(data)} bytes; the limit is {max_bytes}")
     if not data:
@@ -39,6 +58,11 @@ def decode_upload(data: bytes, field: str, max_bytes: int, max_pixels: int) -> U
             width, height = opened.size
             if width * height > max_pixels:
                 raise too_large(field, f"{field} is {width}x{height} pixels; the limit is {max_pixels} pixels in all")
+            if mask_for is None:
+                fitted_size(width, height, limits.max_edit_side, limits.min_side, field)
+            elif width > mask_for[0] * MASK_OVERSIZE or height > mask_for[1] * MASK_OVERSIZE:
+                image = f"{mask_for[0]}x{mask_for[1]}"
+                raise invalid(field, f"{field} is {width}x{height}, far larger than the {image} image it masks")
             mime = _FORMAT_TYPES.get(opened.format or "")
             if mime is None:
                 raise unsupported_media(field, f"{field} is not a PNG, JPEG or WebP image")
@@ -54,20 +78,30 @@ def decode_upload(data: bytes, field: str, max_bytes: int, max_pixels: int) -> U
     return Upload(data=data, mime=mime, image=image)
 
 
-def fit_for_editing(image: Image.Image, max_side: int, min_side: int) -> Image.Image:
-    """Scale down to ``max_side`` keeping the aspect ratio, with both sides multiples of 8."""
-    scale = min(1.0, max_side / max(image.size))
-    width = int(image.width * scale) // 8 * 8
-    height = int(image.height * scale) // 8 * 8
-    if min(width, height) < min_side:
+def fitted_size(width: int, height: int, max_side: int, min_side: int, field: str = "image") -> tuple[int, int]:
+    """The size an image is edited at: scaled down to ``max_side`` keeping its aspect ratio, sides multiples
+    of 8. Refuses shapes whose short side would fall under ``min_side`` (a 1 x 40,000,000 strip)."""
+    scale = min(1.0, max_side / max(width, height))
+    fitted = (int(width * scale) // 8 * 8, int(height * scale) // 8 * 8)
+    if min(fitted) < min_side:
         raise invalid(
-            "image",
-            f"image is {image.width}x{image.height}; once fitted within {max_side} px each side must be at least "
-            f"{min_side} px",
+            field,
+            f"{field} is {width}x{height}; once fitted within {max_side} px each side must be at least {min_side} px",
         )
-    if (width, height) == image.size:
+    return fitted
+
+
+def fit_for_editing(image: Image.Image, max_side: int, min_side: int) -> Image.Image:
+    size = fitted_size(image.width, image.height, max_side, min_side)
+    if size == image.size:
         return image
-    return image.resize((width, height), Image.Resampling.LANCZOS)
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def release_memory() -> None:
+    """Hand freed heap back to the system after a large decode, where the C library allows it (glibc)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def prepare_mask(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -88,7 +122,7 @@ def keep_unmasked(original: Image.Image, edited: Image.Image, mask: Image.Image)
     return Image.composite(edited.convert("RGB"), original.convert("RGB"), soft)
 
 
-def encode_png(image: Image.Image) -> bytes:
+def encode_png(image: Image.Image, compress_level: int) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
+    image.save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()

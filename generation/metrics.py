@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120, 300)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 
 
 class Metrics:
@@ -26,6 +27,18 @@ class Metrics:
             "atelier_gpu_seconds",
             "Seconds the model's device spent on inference (the CPU when no GPU is used)",
             ["device"],
+            registry=self.registry,
+        )
+        self.energy = Counter(
+            "atelier_energy_joules",
+            "Energy the model's device used on inference; estimated when NVML can't measure it",
+            ["device", "estimated"],
+            registry=self.registry,
+        )
+        self.batch_rows = Histogram(
+            "atelier_batch_rows",
+            "Rows in each denoising forward (two per image with guidance): how well members share the model",
+            buckets=BATCH_BUCKETS,
             registry=self.registry,
         )
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
+from dataclasses import replace
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StrictStr, ValidationError
 
 from atelier.config import DefaultsConfig, LimitsConfig
 from generation.errors import invalid
-from generation.jobs import Sampling
+from generation.jobs.model import Sampling
 
 MAX_SEED = 2**32 - 1
 # Tabs and newlines are fine in a prompt; other control characters are not.
@@ -27,6 +29,8 @@ class _Params(BaseModel):
     seed: StrictInt | None = None
     count: StrictInt = 1
     wait: StrictBool = True
+    # With wait, a client that hangs up cancels its job unless it asks to keep it.
+    keep: StrictBool = False
 
 
 class GenerateParams(_Params):
@@ -98,12 +102,27 @@ def sampling(params: _Params, defaults: DefaultsConfig, limits: LimitsConfig) ->
     return Sampling(prompt=prompt, negative_prompt=negative, steps=steps, guidance=float(guidance), seeds=seeds)
 
 
-def edit_strength(params: EditParams, steps: int, defaults: DefaultsConfig) -> float:
+def edit_strength(params: EditParams, sampled: Sampling, defaults: DefaultsConfig) -> tuple[Sampling, float]:
+    """The edit's strength, and its sampling with steps raised when ``steps x strength`` would run no step
+    (few-step turbo models: 1 step at strength 0.5 becomes 2 steps of which 1 runs)."""
     strength = defaults.strength if params.strength is None else params.strength
     if not 0 < strength <= 1:
         raise invalid("strength", f"strength must be above 0 and at most 1 (got {strength})")
+    steps = sampled.steps
     if int(steps * strength) < 1:
+        steps = math.ceil(1 / strength)
+        if int(steps * strength) < 1:  # float rounding in 1 / strength
+            steps += 1
+        sampled = replace(sampled, steps=steps)
+    return sampled, float(strength)
+
+
+def check_cost(width: int, height: int, steps_run: int, count: int, limits: LimitsConfig) -> None:
+    cost = width * height * steps_run * count
+    if cost > limits.max_job_cost:
+        field = "count" if count > 1 else "steps"
         raise invalid(
-            "strength", f"strength {strength} with {steps} steps runs no step at all: raise strength or steps"
+            field,
+            f"the job is too large: {width}x{height} pixels x {steps_run} steps x {count} images = {cost:,}, over "
+            f"the limit of {limits.max_job_cost:,} ([limits] max_job_cost); lower the size, steps or count",
         )
-    return float(strength)

@@ -34,6 +34,7 @@ EDITED = "c2pa.edited"
 AI_GENERATED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 AI_COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 PARAMETERS_LABEL = "org.atelier.parameters"
+USAGE_LABEL = "org.atelier.usage"
 PARENT_LABEL = "parent"
 DEV_DIR = "c2pa-dev"
 # The development signer outlives any image it signs: without a timestamp authority an expired leaf would
@@ -215,6 +216,7 @@ class Provenance:
         parameters: dict,
         description: str,
         ingredient: Ingredient | None,
+        usage: dict | None = None,
     ) -> bytes:
         """Embed a signed manifest in a PNG: created for a generation, opened then edited for an edit."""
         if ingredient is None:
@@ -240,6 +242,7 @@ class Provenance:
             "assertions": [
                 {"label": "c2pa.actions", "data": {"actions": actions}},
                 {"label": PARAMETERS_LABEL, "data": recorded},
+                *([{"label": USAGE_LABEL, "data": usage}] if usage is not None else []),
             ],
         }
         with self._context() as context, c2pa.Builder(manifest, context) as builder:
@@ -269,6 +272,7 @@ class Provenance:
             "signer": active.get("signature_info", {}),
             "actions": _actions(active),
             "parameters": _assertion(active, PARAMETERS_LABEL),
+            "usage": _assertion(active, USAGE_LABEL),
             "chain": _ancestry(manifests, active),
             "failures": [entry.get("code") for entry in store.get("validation_status", [])],
         }

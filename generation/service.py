@@ -8,9 +8,9 @@ from aiohttp import web
 
 from atelier.config import Config
 from atelier.logs import get_logger
-from generation.app import create_app
-from generation.engine import Engine
-from generation.loader import ModelLoadError, load_model
+from generation.api.app import create_app
+from generation.backends.diffusers import DiffusersBackend
+from generation.backends.loader import LoadedModel, ModelLoadError, load_model
 from generation.provenance import Provenance, ProvenanceSetupError, signing_material
 
 log = get_logger("generation.service")
@@ -37,13 +37,20 @@ def check_exposure(config: Config) -> None:
         )
 
 
-def load_engine(config: Config) -> Engine:
+def make_backend(config: Config, model: LoadedModel) -> DiffusersBackend:
+    batching = config.batching
+    backend = DiffusersBackend(model, batching.max_batch, batching.max_batch_pixels, config.model.keep_latents)
+    backend.optimise_for_cuda(config.model.channels_last, config.model.compile, config.model.compile_sizes)
+    return backend
+
+
+def load_backend(config: Config) -> DiffusersBackend:
     try:
         model = load_model(config.model, config.service.data_dir)
     except ModelLoadError as exc:
         raise StartupError(str(exc)) from None
     log.info("model.loaded", model=model.name, builtin=model.builtin, device=model.device, dtype=str(model.dtype))
-    return Engine(model)
+    return make_backend(config, model)
 
 
 def load_provenance(config: Config) -> Provenance:
@@ -60,5 +67,5 @@ def build_service(config: Config) -> web.Application:
         config.service.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StartupError(f"data dir unusable: {config.service.data_dir}: {exc.strerror}") from None
-    engine = load_engine(config)
-    return create_app(config, engine, load_provenance(config))
+    backend = load_backend(config)
+    return create_app(config, backend, load_provenance(config))

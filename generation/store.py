@@ -1,25 +1,26 @@
-"""Durable storage under the data dir: signed PNGs by content address, their records and job records.
+"""Durable storage under the data dir: signed PNGs and request blobs by content address, and image records.
 
 Images live at ``images/<first two hex digits>/<id>.png`` where the id is the start of the SHA-256 of the
-signed file, so a file can always be checked against its name. Records live in SQLite (sqlite-utils).
+signed file, so a file can always be checked against its name. Blobs (uploads and masks that queued jobs
+need) live at ``blobs/<first two hex digits>/<sha256>``. Records live in SQLite (sqlite-utils).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import sqlite_utils
 
 from atelier.sqlite import open_sqlite
-from generation.jobs import Job, JobState
+from generation.jobs.log import create_table as create_jobs_table
 
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+PARTIAL_SUFFIX = ".part"
 
 
 def is_image_id(value: object) -> bool:
@@ -52,22 +53,7 @@ def open_database(path: Path) -> sqlite_utils.Database:
         pk="id",
         if_not_exists=True,
     )
-    db["jobs"].create(
-        {
-            "id": str,
-            "kind": str,
-            "state": str,
-            "step": int,
-            "total_steps": int,
-            "created_at": float,
-            "finished_at": float,
-            "images": str,
-            "timings": str,
-            "error": str,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
+    create_jobs_table(db)
     return db
 
 
@@ -85,19 +71,11 @@ class ImageStore:
         """Store signed bytes (blocking file I/O) and return their id and full digest."""
         digest = hashlib.sha256(png).hexdigest()
         image_id = digest[:32]
-        target = self.path_for(image_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            # Write then rename so a crash never leaves a truncated image under a valid name.
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as handle:
-                handle.write(png)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(handle.name, target)
+        write_atomically(self.path_for(image_id), png)
         return image_id, digest
 
-    def record(self, row: dict) -> None:
-        self.db["images"].insert(row, replace=True)
+    def record(self, rows: list[dict]) -> None:
+        self.db["images"].insert_all(rows, replace=True)
 
     def get(self, image_id: str) -> dict | None:
         if not is_image_id(image_id):
@@ -111,42 +89,49 @@ class ImageStore:
         return self.path_for(image_id).read_bytes()
 
 
-class JobLog:
-    """Finished jobs survive a restart; jobs a restart interrupted are recorded as failed."""
+class BlobStore:
+    """Bytes a queued job needs after its request is gone (uploads, masks), kept until the job ends."""
 
-    INTERRUPTED = "interrupted by a service restart; submit it again"
+    def __init__(self, root: Path) -> None:
+        self.root = root
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def path_for(self, digest: str) -> Path:
+        if not isinstance(digest, str) or SHA256.fullmatch(digest) is None:
+            raise ValueError(f"not a SHA-256 digest: {digest!r}")
+        return self.root / digest[:2] / digest
 
-    def fail_interrupted(self) -> int:
-        table = self.db["jobs"]
-        stale = [row["id"] for row in table.rows_where("state in (?, ?)", [JobState.QUEUED, JobState.RUNNING])]
-        for job_id in stale:
-            table.update(job_id, {"state": JobState.FAILED, "error": self.INTERRUPTED, "finished_at": time.time()})
-        return len(stale)
+    def write(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        write_atomically(self.path_for(digest), data)
+        return digest
 
-    def save(self, job: Job) -> None:
-        self.db["jobs"].insert(
-            {
-                "id": job.id,
-                "kind": job.kind,
-                "state": str(job.state),
-                "step": job.step,
-                "total_steps": job.total_steps,
-                "created_at": job.created_at,
-                "finished_at": job.finished_at,
-                "images": json.dumps([image.__dict__ for image in job.images]),
-                "timings": json.dumps(job.timings),
-                "error": job.error,
-            },
-            replace=True,
-            alter=True,
-        )
+    def read(self, digest: str) -> bytes:
+        return self.path_for(digest).read_bytes()
 
-    def get(self, job_id: str) -> dict | None:
-        rows = list(self.db["jobs"].rows_where("id = ?", [job_id], limit=1))
-        if not rows:
-            return None
-        row = rows[0]
-        return {**row, "images": json.loads(row["images"] or "[]"), "timings": json.loads(row["timings"] or "{}")}
+    def delete(self, digest: str) -> None:
+        self.path_for(digest).unlink(missing_ok=True)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write then rename, so a crash never leaves a truncated file under a valid name."""
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=PARTIAL_SUFFIX) as handle:
+        try:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, target)
+
+
+def remove_partial_files(root: Path) -> int:
+    """Delete what writes cut short by a crash left behind (never under a valid name)."""
+    removed = 0
+    for partial in root.glob(f"*/*{PARTIAL_SUFFIX}"):
+        partial.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -12,10 +12,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from atelier.config import Config, ModelConfig
 from atelier.logs import configure_logging
-from generation.app import create_app
-from generation.engine import Engine
-from generation.loader import load_model
-from generation.service import load_provenance
+from generation.api.app import create_app
+from generation.backends.loader import LoadedModel, load_model
+from generation.service import load_provenance, make_backend
 
 torch.set_num_threads(1)
 configure_logging("warning")
@@ -31,9 +30,9 @@ def quiet_logs():
 
 
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def model(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
     cache = tmp_path_factory.mktemp("model-cache")
-    return Engine(load_model(ModelConfig(cache_dir=str(cache), device="cpu"), cache))
+    return load_model(ModelConfig(cache_dir=str(cache), device="cpu"), cache)
 
 
 def service_config(data_dir: Path, **sections: dict) -> Config:
@@ -43,14 +42,14 @@ def service_config(data_dir: Path, **sections: dict) -> Config:
 
 
 @pytest.fixture
-def start_service(engine: Engine, tmp_path: Path):
+def start_service(model: LoadedModel, tmp_path: Path):
     """``async with start_service(**sections) as client``: a fresh app on the test's data dir."""
 
     @contextlib.asynccontextmanager
     async def start(**sections):
         config = service_config(tmp_path / "data", **sections)
         config.service.data_dir.mkdir(parents=True, exist_ok=True)
-        app = create_app(config, engine, load_provenance(config))
+        app = create_app(config, make_backend(config, model), load_provenance(config))
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
             yield client
 

@@ -10,7 +10,7 @@ from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
-from generation.app import STORE
+from generation.api.keys import STORE
 
 
 def png_bytes(size=(64, 64), color=(200, 40, 40), fmt="PNG") -> bytes:

@@ -1,6 +1,6 @@
 import torch
 
-from generation.builtin import build_builtin_pipeline, builtin_model_dir, write_tokenizer_files
+from generation.backends.builtin import build_builtin_pipeline, builtin_model_dir, write_tokenizer_files
 
 
 def test_builtin_model_is_the_same_on_every_build(tmp_path):

@@ -1,8 +1,8 @@
 import asyncio
 import threading
 
-from generation.app import WORKER
-from tests.generation.helpers import image_bytes
+from generation.api.keys import BLOBS, QUEUE, WORKER
+from tests.generation.helpers import image_bytes, png_bytes, upload_form
 
 
 async def poll_until_finished(client, job_id: str) -> dict:
@@ -47,7 +47,7 @@ async def test_queued_jobs_report_their_position_and_run_in_order(client):
     gate.set()
     finished = [await poll_until_finished(client, job) for job in accepted]
     assert all(status["state"] == "done" for status in finished)
-    started = [worker.get(job).started_at for job in accepted]
+    started = [(await client.app[QUEUE].get(job)).started_at for job in accepted]
     assert started == sorted(started)
 
 
@@ -66,14 +66,17 @@ async def test_unknown_job_is_a_404(client):
     assert (await response.json())["error"]["field"] == "job"
 
 
-async def test_finished_jobs_let_go_of_their_pictures(client):
-    parent = (await (await client.post("/v1/generate", json={"prompt": "a boat"})).json())["images"][0]["id"]
-    done = await (await client.post("/v1/edit", json={"prompt": "a boat at night", "parent": parent})).json()
-    assert client.app[WORKER].get(done["job"]).spec is None
+async def test_uploads_are_kept_only_while_their_job_needs_them(client):
+    form = upload_form({"prompt": "a boat at night"}, image=(png_bytes(), "image/png"), mask=(png_bytes(), "image/png"))
+    response = await client.post("/v1/edit", data=form)
+    assert response.status == 200, await response.text()
+    blobs = client.app[BLOBS].root
+    assert not [path for path in blobs.rglob("*") if path.is_file()]
+    assert not client.app[WORKER].active
 
 
 async def test_a_failing_job_log_neither_hangs_requests_nor_stops_the_worker(client, monkeypatch):
-    job_log = client.app[WORKER].job_log
+    job_log = client.app[QUEUE].job_log
     original_save = job_log.save
     failures = []
 

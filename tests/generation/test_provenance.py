@@ -1,6 +1,6 @@
 import pytest
 
-from generation.app import PROVENANCE
+from generation.api.keys import PROVENANCE
 from generation.errors import ApiError
 from generation.provenance import create_development_ca
 from tests.generation.helpers import dev_root, edit, generate, image_bytes, png_bytes, read_credential

@@ -1,4 +1,4 @@
-from generation.app import WORKER
+from generation.api.keys import QUEUE
 from tests.generation.helpers import edit, generate, image_bytes
 
 
@@ -21,7 +21,7 @@ async def test_restart_keeps_every_image_usable_as_a_parent(start_service):
 
 async def test_jobs_cut_short_by_a_restart_are_reported_failed(start_service):
     async with start_service() as client:
-        client.app[WORKER].job_log.db["jobs"].insert(
+        client.app[QUEUE].job_log.db["jobs"].insert(
             {"id": "f" * 32, "kind": "generate", "state": "running", "created_at": 0.0}
         )
 

@@ -13,7 +13,7 @@ from safetensors import safe_open
 from transformers.utils import logging as transformers_logging
 
 from atelier.config import BUILTIN_MODEL, ModelConfig
-from generation.builtin import builtin_model_dir
+from generation.backends.builtin import builtin_model_dir
 
 BUILTIN_NOTE = (
     "built-in model with random weights: it draws noise, not pictures, and exists to run the whole "

@@ -1,0 +1,29 @@
+"""What the application holds, by typed key: the routes, the lifecycle and tests reach them through these."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from atelier.config import Config
+from generation.database import DatabaseThread
+from generation.jobs.backend import Backend
+from generation.jobs.queue import JobQueue
+from generation.jobs.worker import Worker
+from generation.metrics import Metrics
+from generation.provenance import Provenance
+from generation.store import BlobStore, ImageStore
+
+CONFIG = web.AppKey("config", Config)
+BACKEND = web.AppKey("backend", Backend)
+PROVENANCE = web.AppKey("provenance", Provenance)
+STORE = web.AppKey("store", ImageStore)
+BLOBS = web.AppKey("blobs", BlobStore)
+DATABASE = web.AppKey("database", DatabaseThread)
+QUEUE = web.AppKey("queue", JobQueue)
+WORKER = web.AppKey("worker", Worker)
+METRICS = web.AppKey("metrics", Metrics)
+DECODING = web.AppKey("decoding", asyncio.Semaphore)
+SUBMITTING = web.AppKey("submitting", asyncio.Lock)
+IMAGE_CACHING = web.AppKey("image_caching", str)

@@ -1,0 +1,320 @@
+"""The HTTP routes: generate, edit, jobs (status and cancel), images, provenance, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from atelier import __version__
+from generation.api import keys
+from generation.api.requests import decode_base64_image, json_body, multipart_edit
+from generation.errors import ApiError, invalid, not_found
+from generation.imaging import decode_upload, fitted_size, prepare_mask, release_memory
+from generation.jobs.model import BlobRef, EditSpec, GenerateSpec, ImageResult, Job, JobState, Spec
+from generation.params import (
+    EditParams,
+    GenerateParams,
+    check_cost,
+    check_side,
+    edit_strength,
+    parse_params,
+    sampling,
+)
+from generation.store import is_image_id
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 255
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _image_json(request: web.Request, image: ImageResult) -> dict:
+    return {
+        "id": image.id,
+        "seed": image.seed,
+        "width": image.width,
+        "height": image.height,
+        "url": str(request.url.with_path(f"/v1/images/{image.id}").with_query(None)),
+    }
+
+
+def _job_json(request: web.Request, job: Job) -> dict:
+    body = {
+        "job": job.id,
+        "kind": job.kind,
+        "state": str(job.state),
+        "step": job.step,
+        "total_steps": job.total_steps,
+        "queue_position": request.app[keys.QUEUE].position(job),
+        "usage": job.usage.to_json(),
+    }
+    if job.state is JobState.RUNNING and job.cancel_requested:
+        body["cancel_requested"] = True
+    if job.state is JobState.DONE:
+        body["images"] = [_image_json(request, image) for image in job.images]
+        body["timings"] = job.timings
+    elif job.is_finished:
+        body["error"] = job.error
+    return body
+
+
+async def _answer(request: web.Request, job: Job, wait: bool, keep: bool) -> web.Response:
+    if not wait:
+        return web.json_response(_job_json(request, job), status=202, headers={"Location": f"/v1/jobs/{job.id}"})
+    try:
+        await job.finished.wait()
+    except asyncio.CancelledError:
+        # The client hung up: nobody will read the result.
+        if not keep:
+            await asyncio.shield(request.app[keys.QUEUE].cancel(job))
+        raise
+    if job.state is JobState.FAILED:
+        raise ApiError(500, "job_failed", job.error or "the job failed", None)
+    if job.state is JobState.CANCELLED:
+        raise ApiError(409, "job_cancelled", job.error or "the job was cancelled", None)
+    return web.json_response(_job_json(request, job))
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
+        raise invalid(IDEMPOTENCY_HEADER, f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII")
+    return key
+
+
+def _request_hash(request: web.Request, params: GenerateParams | EditParams, files: dict[str, bytes]) -> str:
+    """What makes two requests the same: the path, the parameters as sent, the uploaded bytes."""
+    described = {
+        "path": request.path,
+        "params": params.model_dump(exclude={"wait", "keep"}),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def _submitting(request: web.Request, key: str | None):
+    """Requests carrying an idempotency key are submitted one at a time, so a key can't make two jobs."""
+    return request.app[keys.SUBMITTING] if key is not None else contextlib.nullcontext()
+
+
+async def _repeated(request: web.Request, key: str | None, request_hash: str) -> Job | None:
+    """The job an earlier request with the same idempotency key made, if any."""
+    if key is None:
+        return None
+    job = await request.app[keys.QUEUE].find(key)
+    if job is not None and job.request_hash != request_hash:
+        raise ApiError(
+            422, "idempotency_key_reused", f"{IDEMPOTENCY_HEADER} {key!r} was used for a different request", None
+        )
+    return job
+
+
+async def _submit(request: web.Request, spec: Spec, key: str | None, request_hash: str) -> Job:
+    app = request.app
+    job = Job(spec=spec, idempotency_key=key, request_hash=request_hash)
+    app[keys.WORKER].prepare(job)
+    check_cost(spec.width, spec.height, job.total_steps, spec.sampling.count, app[keys.CONFIG].limits)
+    # Finished even if the client hangs up meanwhile: a job is either recorded and queued, or refused.
+    return await asyncio.shield(app[keys.QUEUE].submit(job))
+
+
+# ---------------------------------------------------------------- generate and edit
+
+
+async def generate(request: web.Request) -> web.Response:
+    config = request.app[keys.CONFIG]
+    params = parse_params(GenerateParams, await json_body(request))
+    key = _idempotency_key(request)
+    async with _submitting(request, key):
+        job = await _repeated(request, key, request_hash := _request_hash(request, params, {}))
+        if job is None:
+            spec = GenerateSpec(
+                sampling=sampling(params, config.defaults, config.limits),
+                width=check_side(
+                    "width", config.defaults.width if params.width is None else params.width, config.limits
+                ),
+                height=check_side(
+                    "height", config.defaults.height if params.height is None else params.height, config.limits
+                ),
+            )
+            job = await _submit(request, spec, key, request_hash)
+    return await _answer(request, job, params.wait, params.keep)
+
+
+async def edit(request: web.Request) -> web.Response:
+    config = request.app[keys.CONFIG]
+    limits = config.limits
+    files: dict[str, bytes] = {}
+    where = "body"
+    if request.content_type == "multipart/form-data":
+        data, files = await multipart_edit(request, limits.max_upload_bytes)
+        where = "params"
+    else:
+        data = await json_body(request, accepted="application/json or multipart/form-data")
+    params = parse_params(EditParams, data, where)
+    if params.mask is not None:
+        if "mask" in files:
+            raise invalid("mask", "mask was sent both as a part and in params; send it once")
+        files["mask"] = await asyncio.to_thread(decode_base64_image, params.mask, "mask")
+    key = _idempotency_key(request)
+    request_hash = _request_hash(request, params.model_copy(update={"mask": None}), files)
+    async with _submitting(request, key):
+        job = await _repeated(request, key, request_hash)
+        if job is None:
+            sampled, strength = edit_strength(params, sampling(params, config.defaults, limits), config.defaults)
+            request.app[keys.QUEUE].ensure_room()
+            spec = await _edit_spec(request, params, files, sampled, strength)
+            job = await _submit(request, spec, key, request_hash)
+    return await _answer(request, job, params.wait, params.keep)
+
+
+async def _edit_spec(request: web.Request, params: EditParams, files: dict[str, bytes], sampled, strength) -> EditSpec:
+    """Check the edit's source and mask (headers first, pixels under the decode limit) and keep their bytes."""
+    app = request.app
+    limits = app[keys.CONFIG].limits
+    upload = files.get("image")
+    if upload is not None and params.parent is not None:
+        raise invalid("parent", "give either parent or an uploaded image, not both")
+    if upload is not None:
+        decoded = await _decode(request, upload, "image")
+        width, height = fitted_size(decoded.image.width, decoded.image.height, limits.max_edit_side, limits.min_side)
+        source = BlobRef(await asyncio.to_thread(app[keys.BLOBS].write, upload), decoded.mime)
+    else:
+        if params.parent is None:
+            raise invalid("parent", "parent is required: the id of an image this service made, or upload an image")
+        if not is_image_id(params.parent):
+            raise invalid("parent", "parent must be an image id: 32 lowercase hexadecimal characters")
+        row = await app[keys.DATABASE].run(app[keys.STORE].get, params.parent)
+        if row is None:
+            raise not_found("parent", f"no image {params.parent} on this service")
+        width, height, source = row["width"], row["height"], None
+    if params.scale != 1:
+        width, height = _scaled_size(width, height, params.scale, limits.max_side)
+    mask = None
+    if "mask" in files:
+        decoded = await _decode(request, files["mask"], "mask", mask_for=(width, height))
+        await asyncio.to_thread(prepare_mask, decoded.image, (width, height))
+        mask = BlobRef(await asyncio.to_thread(app[keys.BLOBS].write, files["mask"]), decoded.mime)
+    return EditSpec(
+        sampling=sampled,
+        strength=strength,
+        width=width,
+        height=height,
+        parent=params.parent,
+        upload=source,
+        mask=mask,
+        scale=params.scale,
+    )
+
+
+async def _decode(request: web.Request, data: bytes, field: str, mask_for: tuple[int, int] | None = None):
+    limits = request.app[keys.CONFIG].limits
+    async with request.app[keys.DECODING]:
+        try:
+            return await asyncio.to_thread(decode_upload, data, field, limits, mask_for)
+        finally:
+            await asyncio.to_thread(release_memory)
+
+
+def _scaled_size(width: int, height: int, scale: int, max_side: int) -> tuple[int, int]:
+    """An edit at ``scale`` times the size: the upscale of an image, refined by the model."""
+    if scale != 2:
+        raise invalid("scale", f"scale must be 1 or 2 (got {scale})")
+    width, height = width * scale, height * scale
+    if max(width, height) > max_side:
+        raise invalid("scale", f"scaled to {width}x{height} the image would exceed max_side {max_side}")
+    return width, height
+
+
+# ---------------------------------------------------------------- jobs
+
+
+async def _job(request: web.Request) -> Job:
+    job_id = request.match_info["job"]
+    job = await request.app[keys.QUEUE].get(job_id)
+    if job is None:
+        raise not_found("job", f"no job {job_id}")
+    return job
+
+
+async def job_status(request: web.Request) -> web.Response:
+    return web.json_response(_job_json(request, await _job(request)))
+
+
+async def cancel_job(request: web.Request) -> web.Response:
+    job = await _job(request)
+    if job.is_finished:
+        raise ApiError(409, "job_finished", f"job {job.id} has already ended ({job.state}); nothing to cancel", "job")
+    await request.app[keys.QUEUE].cancel(job)
+    return web.json_response(_job_json(request, job), status=200 if job.is_finished else 202)
+
+
+# ---------------------------------------------------------------- images
+
+
+async def _stored_image(request: web.Request) -> dict:
+    image_id = request.match_info["id"]
+    if not is_image_id(image_id):
+        raise invalid("id", "an image id is 32 lowercase hexadecimal characters")
+    row = await request.app[keys.DATABASE].run(request.app[keys.STORE].get, image_id)
+    if row is None:
+        raise not_found("id", f"no image {image_id} on this service")
+    return row
+
+
+async def image_file(request: web.Request) -> web.StreamResponse:
+    image_id = (await _stored_image(request))["id"]
+    return web.FileResponse(
+        request.app[keys.STORE].path_for(image_id),
+        headers={"Content-Type": "image/png", "Cache-Control": request.app[keys.IMAGE_CACHING]},
+    )
+
+
+async def image_provenance(request: web.Request) -> web.Response:
+    row = await _stored_image(request)
+    image_id = row["id"]
+    data = await asyncio.to_thread(request.app[keys.STORE].read, image_id)
+    report = await asyncio.to_thread(request.app[keys.PROVENANCE].report, data)
+    report.update(image=image_id, parent=row["parent"], parents=[entry["image"] for entry in report["chain"]])
+    return web.json_response(report)
+
+
+# ---------------------------------------------------------------- service
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app
+    body = {
+        "status": "ok",
+        "version": __version__,
+        **app[keys.BACKEND].describe(),
+        "queue_depth": app[keys.QUEUE].depth,
+        "provenance": "development CA (untrusted)" if app[keys.PROVENANCE].material.development else "configured",
+    }
+    return web.json_response(body)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    registry = request.app[keys.METRICS]
+    registry.queue_depth.set(request.app[keys.QUEUE].depth)
+    return web.Response(body=registry.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+ROUTES = [
+    web.post("/v1/generate", generate),
+    web.post("/v1/edit", edit),
+    web.get("/v1/jobs/{job}", job_status),
+    web.delete("/v1/jobs/{job}", cancel_job),
+    web.get("/v1/images/{id}", image_file),
+    web.get("/v1/images/{id}/provenance", image_provenance),
+    web.get("/healthz", healthz),
+    web.get("/metrics", metrics),
+]

@@ -1,0 +1,192 @@
+"""The job queue: first in, first out, with batches of compatible jobs claimed together.
+
+Every job is written to the job log before it is accepted, so a submit answers either with a job that exists
+or with an error and no job, and queued work survives a crash. ``claim`` keeps the queue fair: jobs that can
+share the running batch join it, but once the oldest waiting job can't, nothing more joins until the batch
+drains and that job's turn comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from atelier.logs import get_logger
+from generation.database import DatabaseThread
+from generation.errors import ApiError
+from generation.jobs.log import JobLog, job_from_row
+from generation.jobs.model import EditSpec, Job, JobState
+
+log = get_logger("generation.queue")
+
+# Finished jobs kept in memory for polling; older ones are answered from the job log.
+RECENT_JOBS = 1000
+# A job started this many times by services that then stopped is failed rather than tried again.
+MAX_ATTEMPTS = 2
+IDEMPOTENCY_SECONDS = 24 * 3600
+
+
+class JobQueue:
+    def __init__(self, job_log: JobLog, database: DatabaseThread, max_queue: int) -> None:
+        self.job_log = job_log
+        self.database = database
+        self.max_queue = max_queue
+        self._waiting: list[Job] = []
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._wakeup = asyncio.Event()
+
+    # ------------------------------------------------------------ the API's side
+
+    def ensure_room(self) -> None:
+        if len(self._waiting) >= self.max_queue:
+            raise ApiError(503, "queue_full", f"the queue is full ({self.max_queue} jobs); try again shortly")
+
+    async def submit(self, job: Job) -> Job:
+        self.ensure_room()
+        try:
+            await self.database.run(self.job_log.save, job)
+        except Exception:
+            log.error("job.not_recorded", job=job.id, exc_info=True)
+            raise ApiError(503, "unavailable", "the job could not be recorded; try again shortly") from None
+        self._enqueue(job)
+        log.info("job.queued", job=job.id, kind=job.kind, position=len(self._waiting))
+        return job
+
+    async def find(self, idempotency_key: str) -> Job | None:
+        """The job submitted with this key within the last 24 hours."""
+        for job in reversed(self._jobs.values()):
+            if job.idempotency_key == idempotency_key and job.created_at >= time.time() - IDEMPOTENCY_SECONDS:
+                return job
+        row = await self.database.run(self.job_log.find_key, idempotency_key, time.time() - IDEMPOTENCY_SECONDS)
+        return None if row is None else await self.get(row["id"])
+
+    async def get(self, job_id: str) -> Job | None:
+        job = self._jobs.get(job_id)
+        if job is not None:
+            return job
+        row = await self.database.run(self.job_log.get, job_id)
+        if row is None:
+            return None
+        job = job_from_row(row)
+        job.finished.set()
+        return job
+
+    def position(self, job: Job) -> int | None:
+        """1 for the next job to run; None once it has started."""
+        if job.state is not JobState.QUEUED:
+            return None
+        try:
+            return self._waiting.index(job) + 1
+        except ValueError:
+            return None
+
+    async def cancel(self, job: Job) -> None:
+        """Cancel a queued job now, or a running one at its next step boundary."""
+        if job.state is JobState.QUEUED and job in self._waiting:
+            self._waiting.remove(job)
+            job.state = JobState.CANCELLED
+            job.error = "cancelled before it started"
+            job.finished_at = time.time()
+            try:
+                await self.database.run(self.job_log.save, job)
+            finally:
+                job.finished.set()
+            log.info("job.cancelled", job=job.id, running=False)
+        elif job.state is JobState.RUNNING:
+            job.cancel_requested = True
+            log.info("job.cancel_requested", job=job.id)
+
+    def references(self, digest: str) -> bool:
+        """Whether an unfinished job still needs the blob ``digest``."""
+        for job in self._jobs.values():
+            if job.is_finished or not isinstance(job.spec, EditSpec):
+                continue
+            if any(blob is not None and blob.sha256 == digest for blob in (job.spec.upload, job.spec.mask)):
+                return True
+        return False
+
+    @property
+    def depth(self) -> int:
+        return len(self._waiting)
+
+    # ------------------------------------------------------------ the worker's side
+
+    async def wait_for_work(self) -> None:
+        while not self._waiting:
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+    def head(self) -> Job | None:
+        return self._waiting[0] if self._waiting else None
+
+    def claim(self, max_samples: int, key: Hashable | None) -> list[Job]:
+        """Waiting jobs with batch key ``key`` (the oldest job's when None), oldest first, up to
+        ``max_samples`` images in all. With no key the oldest job is always taken, even alone over the limit.
+        """
+        if not self._waiting:
+            return []
+        head = self._waiting[0]
+        if key is not None and head.batch_key != key:
+            return []
+        taken: list[Job] = []
+        samples = 0
+        for job in self._waiting:
+            if job.batch_key != head.batch_key:
+                continue
+            if samples + job.samples > max_samples and (taken or key is not None):
+                break
+            taken.append(job)
+            samples += job.samples
+        for job in taken:
+            self._waiting.remove(job)
+        return taken
+
+    # ------------------------------------------------------------ recovery
+
+    async def recover(self, prepare: Callable[[Job], None]) -> tuple[int, int]:
+        """Queue again what a stop left unfinished; a job running at the stop is retried once, then failed.
+
+        ``prepare`` fills in what the backend decides (total steps, batch key). Returns (queued, failed).
+        """
+        queued = failed = 0
+        for row in await self.database.run(self.job_log.unfinished):
+            try:
+                job = job_from_row(row)
+                if job.spec is None:
+                    raise ValueError("no spec")
+                prepare(job)
+            except Exception:
+                await self.database.run(self.job_log.fail, row["id"], JobLog.UNREADABLE)
+                failed += 1
+                continue
+            if job.state is JobState.RUNNING and job.attempts >= MAX_ATTEMPTS:
+                job.state = JobState.FAILED
+                job.error = f"the service stopped {job.attempts} times while running this job; it was given up"
+                job.finished_at = time.time()
+                await self.database.run(self.job_log.save, job)
+                self._remember(job)
+                job.finished.set()
+                failed += 1
+                continue
+            job.state, job.step = JobState.QUEUED, 0
+            await self.database.run(self.job_log.save, job)
+            self._enqueue(job)
+            queued += 1
+        return queued, failed
+
+    # ------------------------------------------------------------ bookkeeping
+
+    def _enqueue(self, job: Job) -> None:
+        self._waiting.append(job)
+        self._remember(job)
+        self._wakeup.set()
+
+    def _remember(self, job: Job) -> None:
+        self._jobs[job.id] = job
+        while len(self._jobs) > RECENT_JOBS:
+            oldest_id, oldest = next(iter(self._jobs.items()))
+            if not oldest.is_finished:
+                break
+            del self._jobs[oldest_id]
