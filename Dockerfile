@@ -25,7 +25,7 @@ COPY atelier ./atelier
 COPY bot ./bot
 COPY generation ./generation
 COPY moderation ./moderation
-RUN pip install . \
+RUN pip install ".[nvidia]" \
  && mkdir -p /data /models \
  && chown atelier:atelier /data
 
