@@ -89,7 +89,7 @@ class DiffusersBackend:
         self._scheduler_class = type(pipeline.scheduler)
         self._scheduler_config = pipeline.scheduler.config
         self._step_parameters = set(inspect.signature(pipeline.scheduler.step).parameters)
-        self._embeddings: OrderedDict[tuple, tuple] = OrderedDict()
+        self._embeddings: OrderedDict[str, tuple] = OrderedDict()
         self._kept: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._keep_latents = keep_latents
         self._dtype = self.unet.dtype
@@ -201,16 +201,13 @@ class DiffusersBackend:
 
     def _conditioning(self, prompt: str, negative: str, guided: bool, spec: Spec):
         """The job's text embeddings (unconditional first when guided), and SDXL's added conditions."""
-        key = (prompt, negative, guided)
-        if key not in self._embeddings:
-            self._embeddings[key] = self._encode_prompt(prompt, negative, guided)
-            while len(self._embeddings) > EMBEDDING_CACHE_SIZE:
-                self._embeddings.popitem(last=False)
-        self._embeddings.move_to_end(key)
-        encoded = self._embeddings[key]
+        embeddings, pooled = self._text(prompt)
+        if guided:
+            unconditional, unconditional_pooled = self._unconditional(negative, embeddings, pooled)
+            embeddings = torch.cat([unconditional, embeddings])
+            pooled = torch.cat([unconditional_pooled, pooled]) if pooled is not None else None
         if not self.xl:
-            return encoded, None
-        embeddings, pooled = encoded
+            return embeddings, None
         time_ids = self.pipeline._get_add_time_ids(
             (spec.height, spec.width),
             (0, 0),
@@ -220,18 +217,30 @@ class DiffusersBackend:
         ).to(self.device)
         return embeddings, {"text_embeds": pooled, "time_ids": time_ids.repeat(pooled.shape[0], 1)}
 
-    def _encode_prompt(self, prompt: str, negative: str, guided: bool):
+    def _unconditional(self, negative: str, embeddings: torch.Tensor, pooled: torch.Tensor | None):
+        if not negative and self.xl and getattr(self.pipeline.config, "force_zeros_for_empty_prompt", False):
+            # SDXL's unconditional row for an empty negative prompt is zeros, as in its own pipeline.
+            return torch.zeros_like(embeddings), torch.zeros_like(pooled)
+        return self._text(negative)
+
+    def _text(self, text: str) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One text's embeddings (and SDXL's pooled ones), cached: prompts recur, the empty negative most of all."""
+        if text not in self._embeddings:
+            self._embeddings[text] = self._encode_text(text)
+            while len(self._embeddings) > EMBEDDING_CACHE_SIZE:
+                self._embeddings.popitem(last=False)
+        self._embeddings.move_to_end(text)
+        return self._embeddings[text]
+
+    def _encode_text(self, text: str) -> tuple[torch.Tensor, torch.Tensor | None]:
         device = torch.device(self.device)
         if not self.xl:
-            cond, uncond = self.pipeline.encode_prompt(prompt, device, 1, guided, negative_prompt=negative or None)
-            return torch.cat([uncond, cond]) if guided else cond
-        cond, uncond, pooled, uncond_pooled = self.pipeline.encode_prompt(
-            prompt=prompt, device=device, num_images_per_prompt=1, do_classifier_free_guidance=guided,
-            negative_prompt=negative or None,
-        )  # fmt: skip
-        if guided:
-            return torch.cat([uncond, cond]), torch.cat([uncond_pooled, pooled])
-        return cond, pooled
+            embeddings, _ = self.pipeline.encode_prompt(text, device, 1, False)
+            return embeddings, None
+        embeddings, _, pooled, _ = self.pipeline.encode_prompt(
+            prompt=text, device=device, num_images_per_prompt=1, do_classifier_free_guidance=False
+        )
+        return embeddings, pooled
 
     def _projection_dim(self, pooled: torch.Tensor) -> int:
         encoder = getattr(self.pipeline, "text_encoder_2", None)
