@@ -23,8 +23,9 @@ class EnergyMeter:
             import torch
 
             pynvml.nvmlInit()
-            index = torch.cuda.current_device()
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            # By UUID: NVML numbers cards ignoring CUDA_VISIBLE_DEVICES, torch counts only the visible ones.
+            uuid = torch.cuda.get_device_properties(torch.cuda.current_device()).uuid
+            handle = pynvml.nvmlDeviceGetHandleByUUID(f"GPU-{uuid}")
             pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
         except Exception as exc:  # no nvidia-ml-py, no driver, or a card before Volta
             log.warning("energy.estimated", reason=f"{type(exc).__name__}: {exc}")
