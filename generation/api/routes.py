@@ -15,6 +15,7 @@ from generation.api import keys
 from generation.api.requests import decode_base64_image, json_body, multipart_edit
 from generation.errors import ApiError, invalid, not_found
 from generation.imaging import decode_upload, fitted_size, prepare_mask, release_memory
+from generation.jobs.backend import Capabilities
 from generation.jobs.model import BlobRef, EditSpec, GenerateSpec, ImageResult, Job, JobState, Spec
 from generation.params import (
     EditParams,
@@ -117,8 +118,18 @@ async def _repeated(request: web.Request, key: str | None, request_hash: str) ->
     return job
 
 
+def _check_capabilities(capabilities: Capabilities, spec: Spec) -> None:
+    if spec.sampling.negative_prompt and not capabilities.negative_prompt:
+        raise invalid("negative_prompt", "this model takes no negative prompt")
+    if isinstance(spec, EditSpec) and not capabilities.edit:
+        raise invalid("parent", "this model can't edit images, only generate them")
+    if isinstance(spec, EditSpec) and spec.mask is not None and not capabilities.inpaint:
+        raise invalid("mask", "this model can't repaint a masked region; edit the whole image instead")
+
+
 async def _submit(request: web.Request, spec: Spec, key: str | None, request_hash: str) -> Job:
     app = request.app
+    _check_capabilities(app[keys.BACKEND].capabilities, spec)
     job = Job(spec=spec, idempotency_key=key, request_hash=request_hash)
     app[keys.WORKER].prepare(job)
     check_cost(spec.width, spec.height, job.total_steps, spec.sampling.count, app[keys.CONFIG].limits)

@@ -27,7 +27,8 @@ class JobInputs:
 
 @dataclass(frozen=True)
 class Capabilities:
-    generate: bool = True
+    """What a backend can do; the API refuses requests that need more, naming the field."""
+
     edit: bool = True
     inpaint: bool = True
     negative_prompt: bool = True
@@ -56,6 +57,8 @@ class Backend(Protocol):
     name: str
     device: str
     capabilities: Capabilities
+    # Images one forward may hold at most (``room`` lowers it for large images).
+    max_batch: int
 
     def total_steps(self, spec: Spec) -> int:
         """Denoising steps the job will run (an edit runs only ``steps x strength`` of them)."""

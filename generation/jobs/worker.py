@@ -236,7 +236,10 @@ class Worker:
             return
         for blob in (spec.upload, spec.mask):
             if blob is not None and not self.queue.references(blob.sha256):
-                await asyncio.to_thread(self.blobs.delete, blob.sha256)
+                try:
+                    await asyncio.to_thread(self.blobs.delete, blob.sha256)
+                except OSError:
+                    log.warning("blob.not_deleted", job=job.id, blob=blob.sha256, exc_info=True)
 
     async def close(self) -> None:
         """Let the publications under way finish, put running jobs back in the queue, stop the model thread."""

@@ -4,6 +4,8 @@ import io
 import numpy
 from PIL import Image
 
+from generation.api.keys import BACKEND
+from generation.jobs.backend import Capabilities
 from generation.provenance import AI_COMPOSITE, AI_GENERATED, EDITED, OPENED
 from tests.generation.helpers import (
     actions_of,
@@ -144,3 +146,12 @@ async def test_scale_two_upscales_the_parent(client):
     parent = (await generate(client, width=64, height=96))["images"][0]["id"]
     child = (await edit(client, parent, scale=2, strength=0.3))["images"][0]
     assert (child["width"], child["height"]) == (128, 192)
+
+
+async def test_a_backend_that_cannot_repaint_regions_refuses_masks(client, monkeypatch):
+    parent = (await generate(client))["images"][0]["id"]
+    monkeypatch.setattr(client.app[BACKEND], "capabilities", Capabilities(inpaint=False))
+    form = upload_form({"prompt": "a door", "parent": parent}, mask=(png_bytes(), "image/png"))
+    response = await client.post("/v1/edit", data=form)
+    assert response.status == 400
+    assert (await response.json())["error"]["field"] == "mask"
