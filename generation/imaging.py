@@ -61,21 +61,29 @@ def decode_upload(data: bytes, field: str, limits: LimitsConfig, mask_for: tuple
             if mask_for is None:
                 fitted_size(width, height, limits.max_edit_side, limits.min_side, field)
             elif width > mask_for[0] * MASK_OVERSIZE or height > mask_for[1] * MASK_OVERSIZE:
-                image = f"{mask_for[0]}x{mask_for[1]}"
-                raise invalid(field, f"{field} is {width}x{height}, far larger than the {image} image it masks")
+                masked = f"{mask_for[0]}x{mask_for[1]}"
+                raise invalid(field, f"{field} is {width}x{height}, far larger than the {masked} image it masks")
             mime = _FORMAT_TYPES.get(opened.format or "")
             if mime is None:
                 raise unsupported_media(field, f"{field} is not a PNG, JPEG or WebP image")
             opened.seek(0)
             opened.load()
+            image = _upright(opened).convert("RGB")
     except UnidentifiedImageError:
         raise unsupported_media(field, f"{field} is not a PNG, JPEG or WebP image") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_large(field, f"{field} decompresses to too many pixels") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise invalid(field, f"{field} could not be decoded: {exc}") from None
-    image = ImageOps.exif_transpose(opened).convert("RGB")
     return Upload(data=data, mime=mime, image=image)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Turned as its EXIF orientation says; as it is when the EXIF block is broken (phones write odd ones)."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:
+        return image
 
 
 def fitted_size(width: int, height: int, max_side: int, min_side: int, field: str = "image") -> tuple[int, int]:

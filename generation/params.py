@@ -102,18 +102,25 @@ def sampling(params: _Params, defaults: DefaultsConfig, limits: LimitsConfig) ->
     return Sampling(prompt=prompt, negative_prompt=negative, steps=steps, guidance=float(guidance), seeds=seeds)
 
 
-def edit_strength(params: EditParams, sampled: Sampling, defaults: DefaultsConfig) -> tuple[Sampling, float]:
+def edit_strength(
+    params: EditParams, sampled: Sampling, defaults: DefaultsConfig, limits: LimitsConfig
+) -> tuple[Sampling, float]:
     """The edit's strength, and its sampling with steps raised when ``steps x strength`` would run no step
-    (few-step turbo models: 1 step at strength 0.5 becomes 2 steps of which 1 runs)."""
+    (few-step turbo models: 1 step at strength 0.5 becomes 2 steps of which 1 runs), within ``max_steps``."""
     strength = defaults.strength if params.strength is None else params.strength
     if not 0 < strength <= 1:
         raise invalid("strength", f"strength must be above 0 and at most 1 (got {strength})")
     steps = sampled.steps
     if int(steps * strength) < 1:
+        if strength * limits.max_steps < 1:
+            raise invalid(
+                "strength",
+                f"strength {strength} runs no step even at the limit of {limits.max_steps} steps: raise strength",
+            )
         steps = math.ceil(1 / strength)
         if int(steps * strength) < 1:  # float rounding in 1 / strength
             steps += 1
-        sampled = replace(sampled, steps=steps)
+        sampled = replace(sampled, steps=min(steps, limits.max_steps))
     return sampled, float(strength)
 
 

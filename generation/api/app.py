@@ -32,6 +32,11 @@ IMAGES_DIR = "images"
 BLOBS_DIR = "blobs"
 
 
+def _report_worker_end(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("worker.died", exc_info=task.exception())
+
+
 def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.Application:
     """The service around an already-loaded backend and signer (loading them is the caller's job)."""
     middlewares = [json_errors]
@@ -79,6 +84,7 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
     app[keys.METRICS] = metrics
     app[keys.DECODING] = decoding
     app[keys.SUBMITTING] = asyncio.Lock()
+    app[keys.STOPPING] = asyncio.Event()
     # Images are immutable, but behind a token no shared cache may keep them.
     app[keys.IMAGE_CACHING] = f"{'private' if config.service.token else 'public'}, max-age=31536000, immutable"
 
@@ -87,7 +93,8 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
         queued, failed = await queue.recover(worker.prepare)
         if partial or queued or failed:
             log.warning("service.recovered", requeued=queued, failed=failed, partial_files_removed=partial)
-        task = asyncio.create_task(worker.run(), name="model-worker")
+        task = app[keys.WORKER_TASK] = asyncio.create_task(worker.run(), name="model-worker")
+        task.add_done_callback(_report_worker_end)
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -97,6 +104,10 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
         database.close()
         db.close()
 
+    async def stopping(app: web.Application) -> None:
+        app[keys.STOPPING].set()
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(stopping)
     app.add_routes(ROUTES)
     return app

@@ -27,3 +27,6 @@ METRICS = web.AppKey("metrics", Metrics)
 DECODING = web.AppKey("decoding", asyncio.Semaphore)
 SUBMITTING = web.AppKey("submitting", asyncio.Lock)
 IMAGE_CACHING = web.AppKey("image_caching", str)
+# Set when the service begins to stop: waiting requests cut off then are not client hang-ups.
+STOPPING = web.AppKey("stopping", asyncio.Event)
+WORKER_TASK = web.AppKey("worker_task", asyncio.Task)

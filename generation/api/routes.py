@@ -65,14 +65,15 @@ def _job_json(request: web.Request, job: Job) -> dict:
     return body
 
 
-async def _answer(request: web.Request, job: Job, wait: bool, keep: bool) -> web.Response:
+async def _answer(request: web.Request, job: Job, wait: bool, cancel_on_hang_up: bool) -> web.Response:
     if not wait:
         return web.json_response(_job_json(request, job), status=202, headers={"Location": f"/v1/jobs/{job.id}"})
     try:
         await job.finished.wait()
     except asyncio.CancelledError:
-        # The client hung up: nobody will read the result.
-        if not keep:
+        # The client hung up, so nobody will read the result, unless the service itself is stopping (the job
+        # then runs after the restart).
+        if cancel_on_hang_up and not request.app[keys.STOPPING].is_set():
             await asyncio.shield(request.app[keys.QUEUE].cancel(job))
         raise
     if job.state is JobState.FAILED:
@@ -99,6 +100,12 @@ def _request_hash(request: web.Request, params: GenerateParams | EditParams, fil
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def _cancel_on_hang_up(params: GenerateParams | EditParams, key: str | None, repeated: Job | None) -> bool:
+    """A waiting client's hang-up cancels the job it submitted, unless it asked to keep it or sent an
+    idempotency key (it may come back for the result); a repeat never cancels the first request's job."""
+    return not params.keep and key is None and repeated is None
 
 
 def _submitting(request: web.Request, key: str | None):
@@ -145,7 +152,7 @@ async def generate(request: web.Request) -> web.Response:
     params = parse_params(GenerateParams, await json_body(request))
     key = _idempotency_key(request)
     async with _submitting(request, key):
-        job = await _repeated(request, key, request_hash := _request_hash(request, params, {}))
+        job = repeated = await _repeated(request, key, request_hash := _request_hash(request, params, {}))
         if job is None:
             spec = GenerateSpec(
                 sampling=sampling(params, config.defaults, config.limits),
@@ -157,7 +164,7 @@ async def generate(request: web.Request) -> web.Response:
                 ),
             )
             job = await _submit(request, spec, key, request_hash)
-    return await _answer(request, job, params.wait, params.keep)
+    return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
 
 
 async def edit(request: web.Request) -> web.Response:
@@ -178,13 +185,15 @@ async def edit(request: web.Request) -> web.Response:
     key = _idempotency_key(request)
     request_hash = _request_hash(request, params.model_copy(update={"mask": None}), files)
     async with _submitting(request, key):
-        job = await _repeated(request, key, request_hash)
+        job = repeated = await _repeated(request, key, request_hash)
         if job is None:
-            sampled, strength = edit_strength(params, sampling(params, config.defaults, limits), config.defaults)
+            sampled, strength = edit_strength(
+                params, sampling(params, config.defaults, limits), config.defaults, limits
+            )
             request.app[keys.QUEUE].ensure_room()
             spec = await _edit_spec(request, params, files, sampled, strength)
             job = await _submit(request, spec, key, request_hash)
-    return await _answer(request, job, params.wait, params.keep)
+    return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
 
 
 async def _edit_spec(request: web.Request, params: EditParams, files: dict[str, bytes], sampled, strength) -> EditSpec:
@@ -303,14 +312,16 @@ async def image_provenance(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     app = request.app
+    worker = app.get(keys.WORKER_TASK)
+    working = worker is not None and not worker.done()
     body = {
-        "status": "ok",
+        "status": "ok" if working else "worker stopped",
         "version": __version__,
         **app[keys.BACKEND].describe(),
         "queue_depth": app[keys.QUEUE].depth,
         "provenance": "development CA (untrusted)" if app[keys.PROVENANCE].material.development else "configured",
     }
-    return web.json_response(body)
+    return web.json_response(body, status=200 if working else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

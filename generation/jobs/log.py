@@ -30,6 +30,7 @@ COLUMNS = {
     "error": str,
     "idempotency_key": str,
     "request_hash": str,
+    "cancel_requested": int,
 }
 
 
@@ -64,6 +65,7 @@ def _row(job: Job) -> dict:
         "error": job.error,
         "idempotency_key": job.idempotency_key,
         "request_hash": job.request_hash,
+        "cancel_requested": int(job.cancel_requested),
     }
 
 
@@ -90,6 +92,7 @@ def job_from_row(row: dict) -> Job:
         error=row.get("error"),
         idempotency_key=row.get("idempotency_key"),
         request_hash=row.get("request_hash"),
+        cancel_requested=bool(row.get("cancel_requested")),
     )
 
 

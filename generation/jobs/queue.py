@@ -36,20 +36,25 @@ class JobQueue:
         self._waiting: list[Job] = []
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._wakeup = asyncio.Event()
+        self._being_recorded = 0
 
     # ------------------------------------------------------------ the API's side
 
     def ensure_room(self) -> None:
-        if len(self._waiting) >= self.max_queue:
+        if len(self._waiting) + self._being_recorded >= self.max_queue:
             raise ApiError(503, "queue_full", f"the queue is full ({self.max_queue} jobs); try again shortly")
 
     async def submit(self, job: Job) -> Job:
         self.ensure_room()
+        # The place is taken before the record is written, so a burst can't overfill the queue meanwhile.
+        self._being_recorded += 1
         try:
             await self.database.run(self.job_log.save, job)
         except Exception:
             log.error("job.not_recorded", job=job.id, exc_info=True)
             raise ApiError(503, "unavailable", "the job could not be recorded; try again shortly") from None
+        finally:
+            self._being_recorded -= 1
         self._enqueue(job)
         log.info("job.queued", job=job.id, kind=job.kind, position=len(self._waiting))
         return job
@@ -97,6 +102,8 @@ class JobQueue:
         elif job.state is JobState.RUNNING:
             job.cancel_requested = True
             log.info("job.cancel_requested", job=job.id)
+            # Kept, so that a crash before the next step can't bring the job back.
+            await self.database.run(self.job_log.save, job)
 
     def references(self, digest: str) -> bool:
         """Whether an unfinished job still needs the blob ``digest``."""
@@ -139,9 +146,15 @@ class JobQueue:
                 break
             taken.append(job)
             samples += job.samples
+        now = time.time()
         for job in taken:
             self._waiting.remove(job)
+            # Running from here on: a cancel now stops it at the worker's next look, never goes missing.
+            job.state, job.started_at = JobState.RUNNING, now
         return taken
+
+    def running(self) -> list[Job]:
+        return [job for job in self._jobs.values() if job.state is JobState.RUNNING]
 
     # ------------------------------------------------------------ recovery
 
@@ -161,9 +174,13 @@ class JobQueue:
                 await self.database.run(self.job_log.fail, row["id"], JobLog.UNREADABLE)
                 failed += 1
                 continue
-            if job.state is JobState.RUNNING and job.attempts >= MAX_ATTEMPTS:
-                job.state = JobState.FAILED
-                job.error = f"the service stopped {job.attempts} times while running this job; it was given up"
+            ended = None
+            if job.cancel_requested:
+                ended = JobState.CANCELLED, "cancelled; the service stopped before the job did"
+            elif job.state is JobState.RUNNING and job.attempts >= MAX_ATTEMPTS:
+                ended = JobState.FAILED, f"the service stopped {job.attempts} times while running this job; given up"
+            if ended is not None:
+                job.state, job.error = ended
                 job.finished_at = time.time()
                 await self.database.run(self.job_log.save, job)
                 self._remember(job)
@@ -185,8 +202,8 @@ class JobQueue:
 
     def _remember(self, job: Job) -> None:
         self._jobs[job.id] = job
-        while len(self._jobs) > RECENT_JOBS:
-            oldest_id, oldest = next(iter(self._jobs.items()))
-            if not oldest.is_finished:
-                break
-            del self._jobs[oldest_id]
+        if len(self._jobs) > RECENT_JOBS:
+            # Unfinished jobs stay whatever their age; the oldest finished ones are answered from the log.
+            excess = len(self._jobs) - RECENT_JOBS
+            for old in [old for old in self._jobs.values() if old.is_finished][:excess]:
+                del self._jobs[old.id]

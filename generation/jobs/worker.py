@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from atelier.logs import get_logger
 from generation.energy import EnergyMeter
+from generation.errors import ApiError
 from generation.jobs.backend import Backend, Finished, Trajectory
 from generation.jobs.inputs import InputLoader, InputsMissing
 from generation.jobs.model import EditSpec, Job, JobState
@@ -102,8 +103,9 @@ class Worker:
         return self.backend.room(job.spec) - used
 
     async def _start(self, job: Job) -> None:
-        job.state = JobState.RUNNING
-        job.started_at = time.time()
+        if job.cancel_requested:
+            await self._end(job, JobState.CANCELLED, "cancelled before it started")
+            return
         job.attempts += 1
         await self._save(job)
         log.info("job.started", job=job.id, kind=job.kind, steps=job.total_steps, batch=len(self.active) + 1)
@@ -145,7 +147,13 @@ class Worker:
         if not done:
             return
         self.active = [trajectory for trajectory in self.active if not trajectory.done]
-        finished, seconds, joules, estimated = await self._timed(self.backend.finish, done)
+        try:
+            finished, seconds, joules, estimated = await self._timed(self.backend.finish, done)
+        except Exception:
+            log.error("batch.decode_failed", jobs=[t.job.id for t in done], exc_info=True)
+            for trajectory in done:
+                await self._end(trajectory.job, JobState.FAILED, "generation failed: internal error while decoding")
+            return
         self._charge(done, [t.job.samples for t in done], seconds, joules, estimated)
         for trajectory, result in zip(done, finished, strict=True):
             await self._publishing_room.acquire()
@@ -245,18 +253,19 @@ class Worker:
         """Let the publications under way finish, put running jobs back in the queue, stop the model thread."""
         if self._publishing:
             await asyncio.gather(*self._publishing, return_exceptions=True)
-        for trajectory in self.active:
-            # A stop, not a crash: the job runs again after the restart without losing an attempt.
-            job = trajectory.job
-            job.state, job.step, job.attempts = JobState.QUEUED, 0, job.attempts - 1
-            await self._save(job)
         self.active = []
+        for job in self.queue.running():
+            if job.cancel_requested:
+                await self._end(job, JobState.CANCELLED, f"cancelled after {job.step} of {job.total_steps} steps")
+                continue
+            # A stop, not a crash: the job runs again after the restart without losing an attempt.
+            job.state, job.step, job.attempts = JobState.QUEUED, 0, max(0, job.attempts - 1)
+            await self._save(job)
         self._model_thread.shutdown(wait=True, cancel_futures=True)
 
 
 def _public_reason(exc: Exception) -> str:
     """A failure's reason for the client: what went wrong, never a server path (the log has the details)."""
-    message = getattr(exc, "message", None)
-    if message is not None:  # an ApiError from decoding inputs: written for the client
-        return message
+    if isinstance(exc, ApiError):  # from decoding inputs: written for the client
+        return exc.message
     return f"generation failed: internal error ({type(exc).__name__}); the details are in the service log"

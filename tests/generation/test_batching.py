@@ -95,3 +95,21 @@ async def test_many_clients_at_once_all_get_their_images(client):
 
     results = await asyncio.gather(*(one(seed) for seed in range(8)))
     assert len({result["images"][0]["id"] for result in results}) == 8
+
+
+async def test_a_failed_decode_ends_its_jobs_and_the_worker_goes_on(client, monkeypatch):
+    backend = client.app[BACKEND]
+    finish = backend.finish
+    failures = []
+
+    def failing_once(trajectories):
+        if not failures:
+            failures.append(len(trajectories))
+            raise RuntimeError("out of memory")
+        return finish(trajectories)
+
+    monkeypatch.setattr(backend, "finish", failing_once)
+    response = await client.post("/v1/generate", json={"prompt": "a boat"})
+    assert response.status == 500
+    assert "decoding" in (await response.json())["error"]["message"]
+    assert (await client.post("/v1/generate", json={"prompt": "a boat"})).status == 200

@@ -94,3 +94,32 @@ async def test_a_waiting_client_may_keep_its_job_when_it_hangs_up(client):
     job_id = await hang_up_while_waiting(client, {"keep": True, "steps": 12})
     status = await poll_until_finished_or_cancelled(client, job_id)
     assert status["state"] == "done"
+
+
+async def test_a_job_cancelled_while_its_batch_is_being_started_never_runs(client):
+    worker = client.app[WORKER]
+    gate = threading.Event()
+    worker._model_thread.submit(gate.wait)
+    jobs = [
+        (await (await client.post("/v1/generate", json={"prompt": prompt, "wait": False})).json())["job"]
+        for prompt in ("a", "b", "c")
+    ]
+    # b's inputs load slowly (a large upload would): c is claimed with b but not started yet.
+    loading, go_on = asyncio.Event(), asyncio.Event()
+    load = worker.inputs.load
+
+    async def slow_load(spec):
+        if spec.sampling.prompt == "b":
+            loading.set()
+            await go_on.wait()
+        return await load(spec)
+
+    worker.inputs.load = slow_load
+    gate.set()
+    await asyncio.wait_for(loading.wait(), 20)
+    response = await client.delete(f"/v1/jobs/{jobs[2]}")
+    assert response.status == 202
+    assert (await response.json())["cancel_requested"] is True
+    go_on.set()
+    assert (await poll_until_finished_or_cancelled(client, jobs[2]))["state"] == "cancelled"
+    assert (await poll_until_finished_or_cancelled(client, jobs[1]))["state"] == "done"

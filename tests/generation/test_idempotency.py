@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
+
 from generation.api.keys import STORE
 
 
@@ -51,3 +53,15 @@ async def test_a_malformed_key_is_refused(client):
     response = await post(client, "x" * 300)
     assert response.status == 400
     assert (await response.json())["error"]["field"] == "Idempotency-Key"
+
+
+async def test_a_waiting_client_with_a_key_that_hangs_up_finds_its_job_done_on_retry(client):
+    url = client.make_url("/v1/generate")
+    body = {"prompt": "a boat", "steps": 30}
+    async with aiohttp.ClientSession() as session:
+        first = asyncio.create_task(session.post(url, json=body, headers={"Idempotency-Key": "turn-5"}))
+        await asyncio.sleep(0.3)
+        first.cancel()
+    retry = await post(client, "turn-5", steps=30)
+    assert retry.status == 200
+    assert (await retry.json())["state"] == "done"

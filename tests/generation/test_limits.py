@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 
 import PIL.ImageFile
 
-from tests.generation.helpers import edit, generate, upload_form
+from tests.generation.helpers import edit, generate, png_bytes, upload_form
 
 
 async def test_a_job_over_the_cost_limit_is_refused_naming_the_field(start_service):
@@ -84,3 +85,35 @@ async def test_internal_failures_never_show_a_server_path(client, monkeypatch):
     response = await client.post("/v1/generate", json={"prompt": "a boat"})
     assert response.status == 500
     assert "/srv" not in await response.text()
+
+
+async def test_a_strength_too_small_for_any_step_within_the_limit_is_refused(client):
+    parent = (await generate(client))["images"][0]["id"]
+    for strength in (1e-3, 1e-300, 5e-324):
+        response = await client.post("/v1/edit", json={"prompt": "x", "parent": parent, "strength": strength})
+        assert response.status == 400
+        assert (await response.json())["error"]["field"] == "strength"
+
+
+async def test_a_burst_of_requests_never_overfills_the_queue(start_service):
+    async with start_service(service={"max_queue": 2}) as client:
+        responses = await asyncio.gather(
+            *(client.post("/v1/generate", json={"prompt": "a boat", "wait": False}) for _ in range(12))
+        )
+        accepted = [response for response in responses if response.status == 202]
+        refused = [response for response in responses if response.status == 503]
+        assert len(accepted) + len(refused) == 12
+        # Two wait, and the worker may already have taken some of them off the queue.
+        assert 2 <= len(accepted) < 12
+
+
+def with_broken_exif(png: bytes) -> bytes:
+    data = b"II*\x1f\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    chunk = struct.pack(">I", len(data)) + b"eXIf" + data + struct.pack(">I", zlib.crc32(b"eXIf" + data))
+    return png[:33] + chunk + png[33:]
+
+
+async def test_an_upload_with_a_broken_exif_block_is_edited_as_it_is(client):
+    form = upload_form({"prompt": "as a watercolour"}, image=(with_broken_exif(png_bytes()), "image/png"))
+    response = await client.post("/v1/edit", data=form)
+    assert response.status == 200, await response.text()

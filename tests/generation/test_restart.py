@@ -1,4 +1,15 @@
-from generation.api.keys import QUEUE
+import asyncio
+import contextlib
+import threading
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from generation.api.app import create_app
+from generation.api.keys import QUEUE, WORKER
+from generation.service import load_provenance, make_backend
+from generation.store import open_database
+from tests.conftest import service_config
 from tests.generation.helpers import edit, generate, image_bytes
 
 
@@ -29,3 +40,29 @@ async def test_jobs_cut_short_by_a_restart_are_reported_failed(start_service):
         status = await (await client.get(f"/v1/jobs/{'f' * 32}")).json()
         assert status["state"] == "failed"
         assert "restart" in status["error"]
+
+
+async def test_a_graceful_stop_puts_waiting_requests_jobs_back_in_the_queue(model, tmp_path):
+    config = service_config(tmp_path / "data")
+    config.service.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(config, make_backend(config, model), load_provenance(config))
+    # Handlers still waiting 0.1 s into the stop are cut off, as SIGTERM does after its grace period.
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(shutdown_timeout=0.1)
+    gate = threading.Event()
+    server.app[WORKER]._model_thread.submit(gate.wait)
+    async with aiohttp.ClientSession() as http:
+        url = server.make_url("/v1/generate")
+        running = (await (await http.post(url, json={"prompt": "a", "wait": False})).json())["job"]
+        # A member waiting for a job of another size, which queues behind the running one.
+        waiting = asyncio.create_task(http.post(url, json={"prompt": "b", "width": 128}))
+        await asyncio.sleep(0.3)
+        threading.Timer(1, gate.set).start()
+        await server.close()
+        with contextlib.suppress(aiohttp.ClientError):
+            await waiting
+    rows = {row["id"]: row for row in open_database(tmp_path / "data" / "service.db")["jobs"].rows}
+    queued = next(job for job in rows if job != running)
+    assert rows[queued]["state"] == "queued"
+    assert rows[running]["state"] == "queued"
+    assert rows[running]["attempts"] == 0

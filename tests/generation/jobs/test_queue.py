@@ -112,3 +112,21 @@ async def test_recovery_queues_waiting_jobs_again_and_retries_a_running_one_once
     given_up = await restarted.get(twice.id)
     assert given_up.state is JobState.FAILED
     assert "stopped 2 times" in given_up.error
+
+
+async def test_memory_keeps_every_unfinished_job_and_forgets_the_oldest_finished(make_queue, monkeypatch):
+    monkeypatch.setattr("generation.jobs.queue.RECENT_JOBS", 3)
+    queue = make_queue()
+    stuck = job()
+    await queue.submit(stuck)
+    finished = []
+    for _ in range(5):
+        item = job()
+        await queue.submit(item)
+        item.state = JobState.DONE
+        finished.append(item)
+    await queue.submit(job())
+    # The same object while remembered; a copy read back from the log once forgotten.
+    assert await queue.get(stuck.id) is stuck
+    assert await queue.get(finished[0].id) is not finished[0]
+    assert await queue.get(finished[-1].id) is finished[-1]
