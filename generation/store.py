@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import sqlite_utils
@@ -90,31 +91,55 @@ class ImageStore:
 
 
 class BlobStore:
-    """Bytes a queued job needs after its request is gone (uploads, masks), kept until the job ends."""
+    """Bytes a queued job needs after its request is gone (uploads, masks), kept while anyone holds them.
+
+    A request holds its blobs from before it writes them until its job is queued (or refused); the job holds
+    them until it ends. Holds and deletions happen on the event loop only, so no hold can slip in between
+    the last release and the deletion; a restart holds what recovered jobs need and sweeps the rest.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._holds: Counter[str] = Counter()
 
     def path_for(self, digest: str) -> Path:
         if not isinstance(digest, str) or SHA256.fullmatch(digest) is None:
             raise ValueError(f"not a SHA-256 digest: {digest!r}")
         return self.root / digest[:2] / digest
 
-    def write(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        write_atomically(self.path_for(digest), data)
-        return digest
+    def hold(self, digest: str) -> None:
+        self._holds[digest] += 1
+
+    def release(self, digest: str) -> None:
+        self._holds[digest] -= 1
+        if self._holds[digest] <= 0:
+            del self._holds[digest]
+            self.path_for(digest).unlink(missing_ok=True)
+
+    def write(self, digest: str, data: bytes) -> None:
+        """Store bytes under their digest (blocking); always rewritten, so a concurrent deletion can't win."""
+        write_atomically(self.path_for(digest), data, replace=True)
 
     def read(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()
 
-    def delete(self, digest: str) -> None:
-        self.path_for(digest).unlink(missing_ok=True)
+    def sweep(self) -> int:
+        """Delete every blob nobody holds (blocking): what a crash left behind."""
+        removed = 0
+        for path in self.root.glob("*/*"):
+            if SHA256.fullmatch(path.name) and path.name not in self._holds:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_atomically(target: Path, data: bytes, replace: bool = False) -> None:
     """Write then rename, so a crash never leaves a truncated file under a valid name."""
-    if target.exists():
+    if target.exists() and not replace:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=PARTIAL_SUFFIX) as handle:

@@ -53,7 +53,7 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
     blobs = BlobStore(data_dir / BLOBS_DIR)
     metrics = Metrics()
     decoding = asyncio.Semaphore(config.limits.concurrent_decodes)
-    queue = JobQueue(JobLog(db), database, config.service.max_queue)
+    queue = JobQueue(JobLog(db), database, blobs, config.service.max_queue)
     publisher = Publisher(
         images,
         blobs,
@@ -68,7 +68,6 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
         backend,
         InputLoader(images, blobs, config.limits, decoding),
         publisher,
-        blobs,
         EnergyMeter(backend.device, config.accounting.watts),
         metrics,
         config.limits.max_job_seconds,
@@ -91,8 +90,11 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
     async def lifecycle(app: web.Application):
         partial = await asyncio.to_thread(lambda: remove_partial_files(images.root) + remove_partial_files(blobs.root))
         queued, failed = await queue.recover(worker.prepare)
-        if partial or queued or failed:
-            log.warning("service.recovered", requeued=queued, failed=failed, partial_files_removed=partial)
+        unheld = await asyncio.to_thread(blobs.sweep)
+        if partial or queued or failed or unheld:
+            log.warning(
+                "service.recovered", requeued=queued, failed=failed, partial_files_removed=partial, blobs_removed=unheld
+            )
         task = app[keys.WORKER_TASK] = asyncio.create_task(worker.run(), name="model-worker")
         task.add_done_callback(_report_worker_end)
         yield

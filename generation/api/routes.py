@@ -17,6 +17,7 @@ from generation.errors import ApiError, invalid, not_found
 from generation.imaging import decode_upload, fitted_size, prepare_mask, release_memory
 from generation.jobs.backend import Capabilities
 from generation.jobs.model import BlobRef, EditSpec, GenerateSpec, ImageResult, Job, JobState, Spec
+from generation.jobs.queue import JobQueue
 from generation.params import (
     EditParams,
     GenerateParams,
@@ -26,7 +27,7 @@ from generation.params import (
     parse_params,
     sampling,
 )
-from generation.store import is_image_id
+from generation.store import is_image_id, sha256_hex
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 255
@@ -135,13 +136,27 @@ def _check_capabilities(capabilities: Capabilities, spec: Spec) -> None:
 
 
 async def _submit(request: web.Request, spec: Spec, key: str | None, request_hash: str) -> Job:
+    """Queue a job for ``spec``: the blobs the request holds pass to the job, or are let go if it is refused."""
     app = request.app
-    _check_capabilities(app[keys.BACKEND].capabilities, spec)
+    queue = app[keys.QUEUE]
     job = Job(spec=spec, idempotency_key=key, request_hash=request_hash)
-    app[keys.WORKER].prepare(job)
-    check_cost(spec.width, spec.height, job.total_steps, spec.sampling.count, app[keys.CONFIG].limits)
+    try:
+        _check_capabilities(app[keys.BACKEND].capabilities, spec)
+        app[keys.WORKER].prepare(job)
+        check_cost(spec.width, spec.height, job.total_steps, spec.sampling.count, app[keys.CONFIG].limits)
+    except BaseException:
+        queue.release_inputs(job)
+        raise
     # Finished even if the client hangs up meanwhile: a job is either recorded and queued, or refused.
-    return await asyncio.shield(app[keys.QUEUE].submit(job))
+    return await asyncio.shield(_queue(queue, job))
+
+
+async def _queue(queue: JobQueue, job: Job) -> Job:
+    try:
+        return await queue.submit(job)
+    except BaseException:
+        queue.release_inputs(job)
+        raise
 
 
 # ---------------------------------------------------------------- generate and edit
@@ -197,7 +212,27 @@ async def edit(request: web.Request) -> web.Response:
 
 
 async def _edit_spec(request: web.Request, params: EditParams, files: dict[str, bytes], sampled, strength) -> EditSpec:
-    """Check the edit's source and mask (headers first, pixels under the decode limit) and keep their bytes."""
+    """Check the edit's source and mask (headers first, pixels under the decode limit) and keep their bytes,
+    held for the job; on a refusal, let go of what was kept."""
+    blobs = request.app[keys.BLOBS]
+    held: list[str] = []
+
+    async def keep(data: bytes) -> str:
+        digest = await asyncio.to_thread(sha256_hex, data)
+        blobs.hold(digest)
+        held.append(digest)
+        await asyncio.to_thread(blobs.write, digest, data)
+        return digest
+
+    try:
+        return await _checked_edit_spec(request, params, files, sampled, strength, keep)
+    except BaseException:
+        for digest in held:
+            blobs.release(digest)
+        raise
+
+
+async def _checked_edit_spec(request, params: EditParams, files: dict[str, bytes], sampled, strength, keep) -> EditSpec:
     app = request.app
     limits = app[keys.CONFIG].limits
     upload = files.get("image")
@@ -206,7 +241,7 @@ async def _edit_spec(request: web.Request, params: EditParams, files: dict[str, 
     if upload is not None:
         decoded = await _decode(request, upload, "image")
         width, height = fitted_size(decoded.image.width, decoded.image.height, limits.max_edit_side, limits.min_side)
-        source = BlobRef(await asyncio.to_thread(app[keys.BLOBS].write, upload), decoded.mime)
+        source = BlobRef(await keep(upload), decoded.mime)
     else:
         if params.parent is None:
             raise invalid("parent", "parent is required: the id of an image this service made, or upload an image")
@@ -222,7 +257,7 @@ async def _edit_spec(request: web.Request, params: EditParams, files: dict[str, 
     if "mask" in files:
         decoded = await _decode(request, files["mask"], "mask", mask_for=(width, height))
         await asyncio.to_thread(prepare_mask, decoded.image, (width, height))
-        mask = BlobRef(await asyncio.to_thread(app[keys.BLOBS].write, files["mask"]), decoded.mime)
+        mask = BlobRef(await keep(files["mask"]), decoded.mime)
     return EditSpec(
         sampling=sampled,
         strength=strength,

@@ -17,7 +17,8 @@ from atelier.logs import get_logger
 from generation.database import DatabaseThread
 from generation.errors import ApiError
 from generation.jobs.log import JobLog, job_from_row
-from generation.jobs.model import EditSpec, Job, JobState
+from generation.jobs.model import EditSpec, Job, JobState, Spec
+from generation.store import BlobStore
 
 log = get_logger("generation.queue")
 
@@ -29,8 +30,9 @@ IDEMPOTENCY_SECONDS = 24 * 3600
 
 
 class JobQueue:
-    def __init__(self, job_log: JobLog, database: DatabaseThread, max_queue: int) -> None:
+    def __init__(self, job_log: JobLog, database: DatabaseThread, blobs: BlobStore, max_queue: int) -> None:
         self.job_log = job_log
+        self.blobs = blobs
         self.database = database
         self.max_queue = max_queue
         self._waiting: list[Job] = []
@@ -94,6 +96,7 @@ class JobQueue:
             job.state = JobState.CANCELLED
             job.error = "cancelled before it started"
             job.finished_at = time.time()
+            self.release_inputs(job)
             try:
                 await self.database.run(self.job_log.save, job)
             finally:
@@ -105,14 +108,10 @@ class JobQueue:
             # Kept, so that a crash before the next step can't bring the job back.
             await self.database.run(self.job_log.save, job)
 
-    def references(self, digest: str) -> bool:
-        """Whether an unfinished job still needs the blob ``digest``."""
-        for job in self._jobs.values():
-            if job.is_finished or not isinstance(job.spec, EditSpec):
-                continue
-            if any(blob is not None and blob.sha256 == digest for blob in (job.spec.upload, job.spec.mask)):
-                return True
-        return False
+    def release_inputs(self, job: Job) -> None:
+        """The job has ended: its uploads and masks may go."""
+        for digest in blobs_of(job.spec):
+            self.blobs.release(digest)
 
     @property
     def depth(self) -> int:
@@ -189,6 +188,8 @@ class JobQueue:
                 continue
             job.state, job.step = JobState.QUEUED, 0
             await self.database.run(self.job_log.save, job)
+            for digest in blobs_of(job.spec):
+                self.blobs.hold(digest)
             self._enqueue(job)
             queued += 1
         return queued, failed
@@ -207,3 +208,10 @@ class JobQueue:
             excess = len(self._jobs) - RECENT_JOBS
             for old in [old for old in self._jobs.values() if old.is_finished][:excess]:
                 del self._jobs[old.id]
+
+
+def blobs_of(spec: Spec | None) -> list[str]:
+    """The digests of the uploads and masks a spec refers to."""
+    if not isinstance(spec, EditSpec):
+        return []
+    return [blob.sha256 for blob in (spec.upload, spec.mask) if blob is not None]

@@ -19,11 +19,10 @@ from generation.energy import EnergyMeter
 from generation.errors import ApiError
 from generation.jobs.backend import Backend, Finished, Trajectory
 from generation.jobs.inputs import InputLoader, InputsMissing
-from generation.jobs.model import EditSpec, Job, JobState
+from generation.jobs.model import Job, JobState
 from generation.jobs.queue import JobQueue
 from generation.metrics import Metrics
 from generation.publishing import Publisher
-from generation.store import BlobStore
 
 log = get_logger("generation.worker")
 
@@ -43,7 +42,6 @@ class Worker:
         backend: Backend,
         inputs: InputLoader,
         publisher: Publisher,
-        blobs: BlobStore,
         meter: EnergyMeter,
         metrics: Metrics,
         max_job_seconds: float,
@@ -52,7 +50,6 @@ class Worker:
         self.backend = backend
         self.inputs = inputs
         self.publisher = publisher
-        self.blobs = blobs
         self.meter = meter
         self.metrics = metrics
         self.max_job_seconds = max_job_seconds
@@ -224,9 +221,9 @@ class Worker:
             "job.finished", job=job.id, kind=job.kind, state=str(state), error=error, **job.timings,
             **job.usage.to_json(),
         )  # fmt: skip
+        self.queue.release_inputs(job)
         try:
             await self._save(job)
-            await self._forget_blobs(job)
         finally:
             # Waiting requests are answered even when the bookkeeping failed.
             job.finished.set()
@@ -237,17 +234,6 @@ class Worker:
         except Exception:
             # A full disk or a locked database: the job goes on, its record is behind.
             log.error("job.bookkeeping_failed", job=job.id, exc_info=True)
-
-    async def _forget_blobs(self, job: Job) -> None:
-        spec = job.spec
-        if not isinstance(spec, EditSpec):
-            return
-        for blob in (spec.upload, spec.mask):
-            if blob is not None and not self.queue.references(blob.sha256):
-                try:
-                    await asyncio.to_thread(self.blobs.delete, blob.sha256)
-                except OSError:
-                    log.warning("blob.not_deleted", job=job.id, blob=blob.sha256, exc_info=True)
 
     async def close(self) -> None:
         """Let the publications under way finish, put running jobs back in the queue, stop the model thread."""

@@ -92,3 +92,51 @@ async def test_a_failing_job_log_neither_hangs_requests_nor_stops_the_worker(cli
     second = await client.post("/v1/generate", json={"prompt": "another boat"})
     assert second.status == 200
     assert failures
+
+
+def stored_blobs(client) -> list:
+    return [path for path in client.app[BLOBS].root.rglob("*") if path.is_file()]
+
+
+async def test_uploads_of_refused_or_cancelled_edits_are_not_kept(start_service):
+    async with start_service(limits={"max_job_cost": 64 * 64 * 2}) as client:
+        form = upload_form({"prompt": "a boat", "steps": 10}, image=(png_bytes(), "image/png"))
+        assert (await client.post("/v1/edit", data=form)).status == 400
+        black = png_bytes(color=(0, 0, 0))
+        form = upload_form({"prompt": "a boat"}, image=(png_bytes(), "image/png"), mask=(black, "image/png"))
+        assert (await client.post("/v1/edit", data=form)).status == 400
+        assert stored_blobs(client) == []
+
+    async with start_service() as client:
+        gate = threading.Event()
+        client.app[WORKER]._model_thread.submit(gate.wait)
+        await client.post("/v1/generate", json={"prompt": "a", "wait": False})
+        form = upload_form({"prompt": "a boat", "wait": False}, image=(png_bytes((128, 64)), "image/png"))
+        queued = (await (await client.post("/v1/edit", data=form)).json())["job"]
+        assert len(stored_blobs(client)) == 1
+        await client.delete(f"/v1/jobs/{queued}")
+        gate.set()
+        assert stored_blobs(client) == []
+
+
+async def test_two_edits_of_the_same_upload_each_keep_it_while_they_need_it(client):
+    gate = threading.Event()
+    client.app[WORKER]._model_thread.submit(gate.wait)
+    jobs = []
+    for seed in (1, 2):
+        form = upload_form({"prompt": "a boat", "seed": seed, "wait": False}, image=(png_bytes(), "image/png"))
+        jobs.append((await (await client.post("/v1/edit", data=form)).json())["job"])
+    await client.delete(f"/v1/jobs/{jobs[1]}")
+    gate.set()
+    assert (await poll_until_finished(client, jobs[0]))["state"] == "done"
+    assert stored_blobs(client) == []
+
+
+async def test_a_restart_sweeps_blobs_no_job_needs(start_service):
+    async with start_service() as client:
+        root = client.app[BLOBS].root
+    orphan = root / "ab" / ("ab" + "0" * 62)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left by a crash")
+    async with start_service():
+        assert not orphan.exists()

@@ -9,7 +9,7 @@ from generation.errors import ApiError
 from generation.jobs.log import JobLog
 from generation.jobs.model import GenerateSpec, Job, JobState, Sampling
 from generation.jobs.queue import JobQueue
-from generation.store import open_database
+from generation.store import BlobStore, open_database
 
 
 @pytest.fixture
@@ -22,7 +22,9 @@ def database():
 @pytest.fixture
 def make_queue(tmp_path, database):
     def make(max_queue: int = 64) -> JobQueue:
-        return JobQueue(JobLog(open_database(tmp_path / "service.db")), database, max_queue)
+        return JobQueue(
+            JobLog(open_database(tmp_path / "service.db")), database, BlobStore(tmp_path / "blobs"), max_queue
+        )
 
     return make
 
