@@ -45,7 +45,7 @@ class ModelConfig(_Section):
     device: Literal["auto", "cuda", "cpu"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     threads: int = Field(0, ge=0)
-    keep_latents: int = Field(64, ge=0)
+    keep_latents: bool = True
     channels_last: bool = True
     compile: Literal["off", "default", "max-autotune", "reduce-overhead"] = "off"
     compile_sizes: list[tuple[int, int]] = [(512, 512)]

@@ -40,13 +40,14 @@ class Publisher:
         self.compress_level = compress_level
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
 
-    async def publish(self, job: Job, pictures: list[Image.Image]) -> list[ImageResult]:
+    async def publish(self, job: Job, pictures: list[Image.Image], kept: list[bytes | None]) -> list[ImageResult]:
+        """Sign and store each picture, with what the backend wants kept beside it."""
         loop = asyncio.get_running_loop()
         ingredient = await loop.run_in_executor(self._pool, self._ingredient, job)
         written = await asyncio.gather(
             *(
-                loop.run_in_executor(self._pool, self._sign_and_write, job, index, picture, ingredient)
-                for index, picture in enumerate(pictures)
+                loop.run_in_executor(self._pool, self._sign_and_write, job, index, picture, state, ingredient)
+                for index, (picture, state) in enumerate(zip(pictures, kept, strict=True))
             )
         )
         await self.database.run(self.images.record, [row for row, _ in written])
@@ -65,7 +66,7 @@ class Publisher:
         return Ingredient(self.blobs.read(spec.upload.sha256), spec.upload.mime, f"upload.{extension}", True)
 
     def _sign_and_write(
-        self, job: Job, index: int, picture: Image.Image, ingredient: Ingredient | None
+        self, job: Job, index: int, picture: Image.Image, state: bytes | None, ingredient: Ingredient | None
     ) -> tuple[dict, ImageResult]:
         spec = job.spec
         seed = spec.sampling.seeds[index]
@@ -80,6 +81,8 @@ class Publisher:
             usage=_image_usage(job),
         )
         image_id, digest = self.images.write(signed)
+        if state is not None:
+            self.images.write_state(image_id, state)
         row = {
             "id": image_id,
             "sha256": digest,

@@ -22,6 +22,7 @@ from generation.jobs.log import create_table as create_jobs_table
 IMAGE_ID = re.compile(r"[0-9a-f]{32}")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 PARTIAL_SUFFIX = ".part"
+STATE_SUFFIX = ".latents"
 
 
 def is_image_id(value: object) -> bool:
@@ -74,6 +75,19 @@ class ImageStore:
         image_id = digest[:32]
         write_atomically(self.path_for(image_id), png)
         return image_id, digest
+
+    def state_path_for(self, image_id: str) -> Path:
+        return self.path_for(image_id).with_suffix(STATE_SUFFIX)
+
+    def write_state(self, image_id: str, state: bytes) -> None:
+        """What the model kept of an image (its latents), beside it; written before the image is recorded."""
+        write_atomically(self.state_path_for(image_id), state, replace=True)
+
+    def read_state(self, image_id: str) -> bytes | None:
+        try:
+            return self.state_path_for(image_id).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def record(self, rows: list[dict]) -> None:
         self.db["images"].insert_all(rows, replace=True)

@@ -5,18 +5,23 @@ runs over the rows of all the jobs given, each at its own timestep, and guidance
 own scale. A job alone runs exactly as ``StableDiffusionPipeline`` would with the same seeds; in company its
 output differs only by the float rounding of a larger matrix product.
 
-Edits start from the mean of the VAE's encoding of the source (deterministic, one encode for all of a job's
-images), or from the latents this backend kept when it made the parent, which spares the encode.
+Edits start from the latents this backend stored with the parent when it made it (no VAE encode, and the
+same start after a restart), or else from the mean of the VAE's encoding of the source (deterministic, one
+encode for all of a job's images).
 """
 
 from __future__ import annotations
 
 import inspect
+import json
+import struct
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy
+import safetensors
+import safetensors.torch
 import torch
 from diffusers import StableDiffusionXLPipeline
 from diffusers.image_processor import VaeImageProcessor
@@ -72,7 +77,7 @@ class DiffusersTrajectory:
 
 
 class DiffusersBackend:
-    def __init__(self, model: LoadedModel, max_batch: int, max_batch_pixels: int, keep_latents: int) -> None:
+    def __init__(self, model: LoadedModel, max_batch: int, max_batch_pixels: int, keep_latents: bool) -> None:
         self.model = model
         self.name = model.name
         self.device = model.device
@@ -90,7 +95,6 @@ class DiffusersBackend:
         self._scheduler_config = pipeline.scheduler.config
         self._step_parameters = set(inspect.signature(pipeline.scheduler.step).parameters)
         self._embeddings: OrderedDict[str, tuple] = OrderedDict()
-        self._kept: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._keep_latents = keep_latents
         self._dtype = self.unet.dtype
 
@@ -247,10 +251,9 @@ class DiffusersBackend:
         return encoder.config.projection_dim if encoder is not None else int(pooled.shape[-1])
 
     def _source_latents(self, spec: EditSpec, inputs: JobInputs) -> torch.Tensor:
-        kept = self._kept.get(spec.parent) if spec.parent is not None and spec.scale == 1 else None
-        if kept is not None:
-            self._kept.move_to_end(spec.parent)
-            return kept
+        kept = self._unpack(inputs.source_state) if spec.scale == 1 else None
+        if kept is not None and kept.shape[2:] == (spec.height // self.scale_factor, spec.width // self.scale_factor):
+            return kept.to(device=self.device, dtype=self._dtype)
         pixels = self.image_processor.preprocess(inputs.source, spec.height, spec.width)
         vae = self.vae
         pixels = pixels.to(device=self.device, dtype=vae.dtype)
@@ -333,7 +336,7 @@ class DiffusersBackend:
         finished, start = [], 0
         for trajectory in trajectories:
             own = images[start : start + trajectory.samples]
-            kept = [sample.clone() for sample in latents[start : start + trajectory.samples]]
+            kept = [self._pack(sample) for sample in latents[start : start + trajectory.samples]]
             start += trajectory.samples
             inputs = trajectory.inputs
             if inputs.mask is not None:
@@ -374,9 +377,25 @@ class DiffusersBackend:
             decoded, _ = self.pipeline.run_safety_checker(decoded, torch.device(self.device), self._dtype)
         return self.image_processor.postprocess(decoded, output_type="pil")
 
-    def keep(self, image_id: str, kept: object) -> None:
-        if self._keep_latents <= 0:
-            return
-        self._kept[image_id] = kept.unsqueeze(0)
-        while len(self._kept) > self._keep_latents:
-            self._kept.popitem(last=False)
+    def _pack(self, latents: torch.Tensor) -> bytes | None:
+        """One image's final latents, stored beside it so an edit of it starts there."""
+        if not self._keep_latents:
+            return None
+        return safetensors.torch.save({"latents": latents[None].contiguous().cpu()}, metadata={"model": self.name})
+
+    def _unpack(self, state: bytes | None) -> torch.Tensor | None:
+        """Latents stored with a parent, when this model made them (another checkpoint's latents don't fit)."""
+        if not state:
+            return None
+        try:
+            if _safetensors_metadata(state).get("model") != self.name:
+                return None
+            return safetensors.torch.load(state).get("latents")
+        except (ValueError, KeyError, struct.error, safetensors.SafetensorError):
+            return None
+
+
+def _safetensors_metadata(data: bytes) -> dict:
+    """The ``__metadata__`` of a safetensors file: an 8-byte little-endian length, then a JSON header."""
+    (length,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8 : 8 + length]).get("__metadata__") or {}

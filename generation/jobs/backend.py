@@ -23,6 +23,8 @@ class JobInputs:
 
     source: Image.Image | None = None
     mask: Image.Image | None = None
+    # What the backend stored with the parent when it made it (see ``Finished.kept``), if anything.
+    source_state: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,11 @@ class Trajectory(Protocol):
 
 @dataclass(frozen=True)
 class Finished:
-    """A finished job's pictures, and what the backend may keep of each for later edits."""
+    """A finished job's pictures, and what the backend wants stored with each (e.g. its latents, so an edit of
+    it starts from them): opaque bytes, or None."""
 
     images: list[Image.Image]
-    kept: list[object]
+    kept: list[bytes | None]
 
 
 class Backend(Protocol):
@@ -74,9 +77,6 @@ class Backend(Protocol):
     def step(self, trajectories: Sequence[Trajectory]) -> None: ...
 
     def finish(self, trajectories: Sequence[Trajectory]) -> list[Finished]: ...
-
-    def keep(self, image_id: str, kept: object) -> None:
-        """Remember what ``finish`` kept of a published image (e.g. its latents) for edits of it."""
 
     def describe(self) -> dict:
         """What /healthz says of the model: at least ``model`` and ``device``."""

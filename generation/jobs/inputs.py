@@ -41,8 +41,10 @@ class InputLoader:
                 raise InputsMissing(f"the parent image {spec.parent} is no longer on this service")
             with Image.open(path) as stored:
                 source = stored.convert("RGB")
+            state = self.images.read_state(spec.parent)
         else:
             data = self._blob(spec.upload.sha256, "uploaded image")
+            state = None
             upload = decode_upload(data, "image", limits)
             source = fit_for_editing(upload.image, limits.max_edit_side, limits.min_side)
         if spec.scale != 1:
@@ -51,7 +53,7 @@ class InputLoader:
         if spec.mask is not None:
             data = self._blob(spec.mask.sha256, "mask")
             mask = prepare_mask(decode_upload(data, "mask", limits, source.size).image, source.size)
-        return JobInputs(source=source, mask=mask)
+        return JobInputs(source=source, mask=mask, source_state=state)
 
     def _blob(self, digest: str, what: str) -> bytes:
         try:

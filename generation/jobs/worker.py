@@ -191,9 +191,7 @@ class Worker:
     async def _publish(self, job: Job, finished: Finished) -> None:
         inference_done = time.time()
         try:
-            job.images = await self.publisher.publish(job, finished.images)
-            for image, kept in zip(job.images, finished.kept, strict=True):
-                await self._on_model(self.backend.keep, image.id, kept)
+            job.images = await self.publisher.publish(job, finished.images, finished.kept)
         except Exception as exc:
             log.error("job.publishing_failed", job=job.id, exc_info=True)
             await self._end(job, JobState.FAILED, _public_reason(exc))

@@ -6,11 +6,11 @@ import aiohttp
 from aiohttp.test_utils import TestServer
 
 from generation.api.app import create_app
-from generation.api.keys import QUEUE, WORKER
+from generation.api.keys import BACKEND, QUEUE, WORKER
 from generation.service import load_provenance, make_backend
 from generation.store import open_database
 from tests.conftest import service_config
-from tests.generation.helpers import edit, generate, image_bytes
+from tests.generation.helpers import edit, generate, image_bytes, pixels
 
 
 async def test_restart_keeps_every_image_usable_as_a_parent(start_service):
@@ -66,3 +66,18 @@ async def test_a_graceful_stop_puts_waiting_requests_jobs_back_in_the_queue(mode
     assert rows[queued]["state"] == "queued"
     assert rows[running]["state"] == "queued"
     assert rows[running]["attempts"] == 0
+
+
+async def test_an_edit_of_an_own_image_starts_from_its_latents_the_same_after_a_restart(start_service, monkeypatch):
+    async with start_service() as client:
+        parent = (await generate(client))["images"][0]["id"]
+        before = pixels(await image_bytes(client, (await edit(client, parent, seed=9))["images"][0]["id"]))
+
+    async with start_service() as client:
+
+        def no_encode(*args, **kwargs):
+            raise AssertionError("the parent was encoded again")
+
+        monkeypatch.setattr(client.app[BACKEND].vae, "encode", no_encode)
+        after = pixels(await image_bytes(client, (await edit(client, parent, seed=9))["images"][0]["id"]))
+    assert after == before

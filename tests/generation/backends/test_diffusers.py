@@ -18,7 +18,7 @@ TOLERANCE = 1
 
 @pytest.fixture
 def backend(model) -> DiffusersBackend:
-    return DiffusersBackend(model, max_batch=16, max_batch_pixels=16 * 64 * 64, keep_latents=8)
+    return DiffusersBackend(model, max_batch=16, max_batch_pixels=16 * 64 * 64, keep_latents=True)
 
 
 def generation(prompt: str, seed: int, steps: int = 4, guidance: float = 7.0, count: int = 1, size: int = 64) -> Job:
@@ -102,21 +102,25 @@ def test_images_of_one_request_differ_by_seed(backend):
     assert difference(first, second) > 0
 
 
-def test_an_edit_of_a_kept_image_skips_the_encode_and_stays_deterministic(backend, monkeypatch):
+def test_an_edit_starting_from_kept_latents_skips_the_encode(backend, monkeypatch):
     job = generation("a lighthouse", 1)
     trajectory = backend.start(job, JobInputs())
     while not trajectory.done:
         backend.step([trajectory])
     (finished,) = backend.finish([trajectory])
-    backend.keep("a" * 32, finished.kept[0])
+    kept = JobInputs(source=finished.images[0], source_state=finished.kept[0])
 
     encodes = []
-    original = backend.vae.encode
-    monkeypatch.setattr(backend.vae, "encode", lambda *args, **kwargs: encodes.append(1) or original(*args, **kwargs))
-    first = run(backend, [edit(seed=2, strength=0.6, parent="a" * 32)])[0][0]
-    second = run(backend, [edit(seed=2, strength=0.6, parent="a" * 32)])[0][0]
+    encode = backend.vae.encode
+    monkeypatch.setattr(backend.vae, "encode", lambda *args, **kwargs: encodes.append(1) or encode(*args, **kwargs))
+    first, second = (edit(seed=2, strength=0.6), edit(seed=2, strength=0.6))
+    (from_kept,) = run(backend, [first], {first.id: kept})[0]
     assert encodes == []
-    assert difference(first, second) == 0
+    # Latents another checkpoint kept are not used: the source is encoded instead.
+    monkeypatch.setattr(backend, "name", "another-model")
+    (encoded,) = run(backend, [second], {second.id: kept})[0]
+    assert encodes == [1]
+    assert difference(from_kept, encoded) > 0
 
 
 def test_large_images_share_forwards_with_fewer_companions(backend):

@@ -64,7 +64,7 @@ def xl(tmp_path_factory) -> LoadedModel:
 
 
 def test_xl_jobs_alone_match_diffusers_and_in_company_match_alone(xl):
-    backend = DiffusersBackend(xl, max_batch=8, max_batch_pixels=8 * 64 * 64, keep_latents=0)
+    backend = DiffusersBackend(xl, max_batch=8, max_batch_pixels=8 * 64 * 64, keep_latents=False)
     (ours,) = run(backend, [generation("a red fox", 3)])[0]
     theirs = xl.pipeline(
         prompt="a red fox",
