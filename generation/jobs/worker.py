@@ -17,7 +17,7 @@ from typing import TypeVar
 from atelier.logs import get_logger
 from generation.energy import EnergyMeter
 from generation.errors import ApiError
-from generation.jobs.backend import Backend, Finished, Trajectory
+from generation.jobs.backend import Backend, Finished, JobInputs, Trajectory
 from generation.jobs.inputs import InputLoader, InputsMissing
 from generation.jobs.model import Job, JobState
 from generation.jobs.queue import JobQueue
@@ -29,6 +29,7 @@ log = get_logger("generation.worker")
 T = TypeVar("T")
 # Finished batches whose publication may lag behind the model before the worker waits for them.
 MAX_PUBLISHING = 8
+FAULT_PAUSE_SECONDS = 0.1
 
 
 def _ms(seconds: float) -> int:
@@ -57,6 +58,8 @@ class Worker:
         self._publishing: set[asyncio.Task] = set()
         self._publishing_room = asyncio.Semaphore(MAX_PUBLISHING)
         self.active: list[Trajectory] = []
+        # Claimed jobs whose inputs are being loaded, by id.
+        self._loading: dict[str, tuple[Job, asyncio.Task[JobInputs]]] = {}
 
     def prepare(self, job: Job) -> None:
         """What the backend decides about a job before it is queued: its step count and batch key."""
@@ -67,47 +70,64 @@ class Worker:
 
     async def run(self) -> None:
         while True:
-            if not self.active:
+            if not self.active and not self._loading:
                 await self.queue.wait_for_work()
             try:
-                await self._admit()
+                self._claim()
+                await self._admit_loaded()
                 await self._drop_stopped()
                 if self.active:
                     await self._step()
             except Exception:
                 # The model itself failed (out of memory, a broken checkpoint): every job in the batch fails,
                 # the worker goes on with the next ones.
-                log.error("batch.failed", jobs=[t.job.id for t in self.active], exc_info=True)
-                failed, self.active = self.active, []
-                for trajectory in failed:
-                    await self._end(trajectory.job, JobState.FAILED, "generation failed: internal error")
+                failed = [t.job for t in self.active] + [job for job, _ in self._loading.values()]
+                log.error("batch.failed", jobs=[job.id for job in failed], exc_info=True)
+                for _, task in self._loading.values():
+                    task.cancel()
+                self.active, self._loading = [], {}
+                for job in failed:
+                    await self._end(job, JobState.FAILED, "generation failed: internal error")
+                # A fault that repeats must not spin the loop.
+                await asyncio.sleep(FAULT_PAUSE_SECONDS)
 
-    async def _admit(self) -> None:
-        if self.active:
-            key = self.active[0].job.batch_key
-            room = self._room(self.active[0].job)
+    def _claim(self) -> None:
+        """Claim the waiting jobs that can join the batch, and start loading their inputs beside the model."""
+        batch = [trajectory.job for trajectory in self.active] + [job for job, _ in self._loading.values()]
+        if batch:
+            key, like = batch[0].batch_key, batch[0]
         else:
-            head = self.queue.head()
-            if head is None:
+            like = self.queue.head()
+            if like is None:
                 return
-            key, room = None, self._room(head)
+            key = None
+        room = self.backend.room(like.spec) - sum(job.samples for job in batch)
         for job in self.queue.claim(room, key):
-            await self._start(job)
+            job.attempts += 1
+            self._loading[job.id] = job, asyncio.create_task(self._load(job), name=f"load-{job.id}")
 
-    def _room(self, job: Job) -> int:
-        """Images that may still join a batch of ``job``'s size."""
-        used = sum(trajectory.job.samples for trajectory in self.active)
-        return self.backend.room(job.spec) - used
+    async def _load(self, job: Job) -> JobInputs:
+        await self._save(job)
+        return await self.inputs.load(job.spec)
 
-    async def _start(self, job: Job) -> None:
+    async def _admit_loaded(self) -> None:
+        """Start the claimed jobs whose inputs are ready; the running batch never waits for a decode."""
+        if not self._loading:
+            return
+        if not self.active:
+            await asyncio.wait([task for _, task in self._loading.values()], return_when=asyncio.FIRST_COMPLETED)
+        for job, task in list(self._loading.values()):
+            if task.done():
+                del self._loading[job.id]
+                await self._start(job, task)
+
+    async def _start(self, job: Job, loading: asyncio.Task) -> None:
         if job.cancel_requested:
             await self._end(job, JobState.CANCELLED, "cancelled before it started")
             return
-        job.attempts += 1
-        await self._save(job)
         log.info("job.started", job=job.id, kind=job.kind, steps=job.total_steps, batch=len(self.active) + 1)
         try:
-            inputs = await self.inputs.load(job.spec)
+            inputs = loading.result()
             trajectory, seconds, joules, estimated = await self._timed(self.backend.start, job, inputs)
         except InputsMissing as exc:
             await self._end(job, JobState.FAILED, str(exc))
@@ -235,8 +255,11 @@ class Worker:
 
     async def close(self) -> None:
         """Let the publications under way finish, put running jobs back in the queue, stop the model thread."""
-        if self._publishing:
-            await asyncio.gather(*self._publishing, return_exceptions=True)
+        loading = [task for _, task in self._loading.values()]
+        for task in loading:
+            task.cancel()
+        await asyncio.gather(*loading, *self._publishing, return_exceptions=True)
+        self._loading.clear()
         self.active = []
         for job in self.queue.running():
             if job.cancel_requested:

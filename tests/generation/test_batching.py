@@ -8,7 +8,8 @@ import re
 import threading
 
 from generation.api.keys import BACKEND, QUEUE, WORKER
-from tests.generation.helpers import image_bytes, read_credential
+from tests.generation.helpers import image_bytes, png_bytes, read_credential, upload_form
+from tests.generation.test_cancel import wait_until_running
 from tests.generation.test_jobs import poll_until_finished
 
 
@@ -113,3 +114,28 @@ async def test_a_failed_decode_ends_its_jobs_and_the_worker_goes_on(client, monk
     assert response.status == 500
     assert "decoding" in (await response.json())["error"]["message"]
     assert (await client.post("/v1/generate", json={"prompt": "a boat"})).status == 200
+
+
+async def test_a_slow_upload_never_pauses_the_running_batch(client):
+    worker = client.app[WORKER]
+    load, loading, go_on = worker.inputs.load, asyncio.Event(), asyncio.Event()
+
+    async def slow_load(spec):
+        if getattr(spec, "upload", None) is not None:
+            loading.set()
+            await go_on.wait()
+        return await load(spec)
+
+    worker.inputs.load = slow_load
+    response = await client.post("/v1/generate", json={"prompt": "a", "steps": 60, "wait": False})
+    running = (await response.json())["job"]
+    await wait_until_running(client, running, step=2)
+    form = upload_form({"prompt": "b", "wait": False}, image=(png_bytes(), "image/png"))
+    edit = (await (await client.post("/v1/edit", data=form)).json())["job"]
+    await asyncio.wait_for(loading.wait(), 10)
+    step = (await client.app[QUEUE].get(running)).step
+    await asyncio.sleep(0.3)
+    assert (await client.app[QUEUE].get(running)).step > step, "the batch waited for the upload's decode"
+    go_on.set()
+    assert (await poll_until_finished(client, edit))["state"] == "done"
+    assert (await poll_until_finished(client, running))["state"] == "done"
