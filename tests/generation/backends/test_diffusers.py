@@ -49,17 +49,17 @@ def difference(first: Image.Image, second: Image.Image) -> int:
     return int(numpy.abs(numpy.asarray(first, int) - numpy.asarray(second, int)).max())
 
 
+def drawn_by_diffusers(pipeline, prompt: str, seed: int) -> Image.Image:
+    """What the pipeline itself draws for a generation(prompt, seed) job."""
+    generator = torch.Generator("cpu").manual_seed(seed)
+    return pipeline(
+        prompt=prompt, num_inference_steps=4, guidance_scale=7.0, width=64, height=64, generator=[generator]
+    ).images[0]
+
+
 def test_a_job_alone_draws_what_plain_diffusers_draws(backend, model):
     (ours,) = run(backend, [generation("a red fox", 3)])[0]
-    theirs = model.pipeline(
-        prompt="a red fox",
-        num_inference_steps=4,
-        guidance_scale=7.0,
-        width=64,
-        height=64,
-        generator=[torch.Generator("cpu").manual_seed(3)],
-    ).images[0]
-    assert difference(ours, theirs) <= TOLERANCE
+    assert difference(ours, drawn_by_diffusers(model.pipeline, "a red fox", 3)) <= TOLERANCE
 
 
 def test_mixed_jobs_sharing_forwards_draw_what_each_draws_alone(backend, model):
