@@ -15,6 +15,7 @@ from typing import TextIO
 
 from atelier.config import Config
 from bot.conversation.engine import Conversations, TurnError, TurnResult
+from bot.costs import cost_text
 from bot.moderation_gate import PromptGate, build_moderator
 from bot.service_client import GenerationClient, JobStatus, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore
@@ -114,7 +115,8 @@ class Console:
         negative = current.state.negative_prompt()
         print(
             f"  prompt: {current.prompt}" + (f" | without: {negative}" if negative else "") + f" | seed {current.seed}"
-            f" | {current.width}x{current.height} | {current.model} | {result.elapsed_ms / 1000:.1f} s",
+            f" | {current.width}x{current.height} | {current.model} | {result.elapsed_ms / 1000:.1f} s"
+            + (f" | {cost}" if (cost := cost_text(current)) else ""),
             file=self.out,
             flush=True,
         )

@@ -10,6 +10,7 @@ import time
 import discord
 
 from bot.conversation.engine import Made, TurnResult
+from bot.costs import cost_text
 from bot.service_client import JobStatus
 from bot.storage import StoredImage
 
@@ -39,9 +40,16 @@ def image_text(result: TurnResult, image: StoredImage) -> str:
     negative = image.state.negative_prompt()
     if negative:
         lines.append(f"> *without:* {_shorten(negative, 300)}")
-    lines.append(
-        f"-# seed {image.seed} · {image.width}x{image.height} · {image.model} · {result.elapsed_ms / 1000:.1f} s"
-    )
+    details = [
+        f"seed {image.seed}",
+        f"{image.width}x{image.height}",
+        str(image.model),
+        f"{result.elapsed_ms / 1000:.1f} s",
+    ]
+    cost = cost_text(image)
+    if cost:
+        details.append(cost)
+    lines.append("-# " + " · ".join(details))
     return "\n".join(lines)
 
 

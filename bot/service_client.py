@@ -38,6 +38,15 @@ class ServiceImage:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What a job cost the service's device."""
+
+    device_seconds: float = 0.0
+    joules: float = 0.0
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
 class JobStatus:
     job: str
     state: str
@@ -47,6 +56,8 @@ class JobStatus:
     images: tuple[ServiceImage, ...] = ()
     timings: dict = field(default_factory=dict)
     error: str | None = None
+    model: str | None = None
+    usage: Usage = Usage()
 
     @property
     def finished(self) -> bool:
@@ -67,6 +78,8 @@ class JobStatus:
             images=images,
             timings=body.get("timings") or {},
             error=body.get("error"),
+            model=body.get("model"),
+            usage=Usage(**(body.get("usage") or {})),
         )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from atelier.sqlite import open_sqlite
 from bot.conversation.prompt import PromptState
+from bot.migrations import migrations
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class StoredImage:
     elapsed_ms: int | None = None
     # What was sent when moderation rewrote the composed prompt (a brand or an artist's name replaced).
     sent_prompt: str | None = None
+    # This image's share of its job's cost on the service's device.
+    device_seconds: float | None = None
+    joules: float | None = None
+    energy_estimated: bool = False
 
     @property
     def prompt(self) -> str:
@@ -65,114 +70,16 @@ def _image_from_row(row: dict) -> StoredImage:
         author_id=row["author_id"],
         elapsed_ms=row["elapsed_ms"],
         sent_prompt=row.get("sent_prompt"),
+        device_seconds=row.get("device_seconds"),
+        joules=row.get("joules"),
+        energy_estimated=bool(row.get("energy_estimated")),
     )
 
 
 class BotStore:
     def __init__(self, path: Path) -> None:
         self.db = open_sqlite(path)
-        self._create()
-
-    def _create(self) -> None:
-        db = self.db
-        db["guilds"].create({"id": int, "name": str, "joined_at": float}, pk="id", if_not_exists=True)
-        db["conversations"].create(
-            {
-                "id": str,
-                "surface": str,
-                "guild_id": int,
-                "channel_id": int,
-                "owner_id": int,
-                "title": str,
-                "nsfw": int,
-                "current": int,
-                "created_at": float,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db["images"].create(
-            {
-                "conversation": str,
-                "number": int,
-                "kind": str,
-                "state": str,
-                "prompt": str,
-                "negative_prompt": str,
-                "seed": int,
-                "width": int,
-                "height": int,
-                "service_id": str,
-                "parent": int,
-                "strength": float,
-                "model": str,
-                "upload_path": str,
-                "upload_type": str,
-                "message_id": int,
-                "attachment_id": int,
-                "phash": str,
-                "author_id": int,
-                "elapsed_ms": int,
-                "sent_prompt": str,
-                "created_at": float,
-            },
-            pk=("conversation", "number"),
-            if_not_exists=True,
-        )
-        db["images"].create_index(["service_id"], if_not_exists=True)
-        db["images"].create_index(["message_id"], if_not_exists=True)
-        db["images"].create_index(["attachment_id"], if_not_exists=True)
-        db["turns"].create(
-            {
-                "id": int,
-                "conversation": str,
-                "author_id": int,
-                "text": str,
-                "understood": str,
-                "images": str,
-                "created_at": float,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db["policies"].create(
-            {"guild_id": int, "policy": str, "moderation_channel": int, "nsfw_action": str, "updated_at": float},
-            pk="guild_id",
-            if_not_exists=True,
-        )
-        db["decisions"].create(
-            {
-                "id": int,
-                "guild_id": int,
-                "conversation": str,
-                "user_id": int,
-                "prompt": str,
-                "action": str,
-                "category": str,
-                "entity": str,
-                "rule": str,
-                "reason": str,
-                "sent_prompt": str,
-                "appealed": int,
-                "created_at": float,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
-        db["decisions"].create_index(["guild_id", "created_at"], if_not_exists=True)
-        db["jobs"].create(
-            {
-                "id": str,
-                "conversation": str,
-                "kind": str,
-                "state": str,
-                "error": str,
-                "created_at": float,
-                "finished_at": float,
-            },
-            pk="id",
-            if_not_exists=True,
-        )
+        migrations.apply(self.db)
 
     # ---------------------------------------------------------------- guilds and conversations
 
@@ -248,6 +155,9 @@ class BotStore:
                 "author_id": image.author_id,
                 "elapsed_ms": image.elapsed_ms,
                 "sent_prompt": image.sent_prompt,
+                "device_seconds": image.device_seconds,
+                "joules": image.joules,
+                "energy_estimated": int(image.energy_estimated),
                 "created_at": time.time(),
             }
         )

@@ -349,7 +349,6 @@ class Conversations:
             status = await self.client.wait(status, progress)
             self.store.record_job(status.job, conversation, run.kind, status.state)
             pictures = await asyncio.gather(*(self.client.image(image.id) for image in status.images))
-            health = await self.client.health()
         except ServiceUnavailable as exc:
             log.warning("conversation.service_unavailable", conversation=conversation, error=str(exc))
             raise TurnError("The image service isn't answering right now; try again in a minute.") from exc
@@ -378,11 +377,14 @@ class Conversations:
                 service_id=service_image.id,
                 parent=run.parent.number if run.parent is not None else None,
                 strength=run.strength,
-                model=health.get("model"),
+                model=status.model,
                 phash=fingerprint,
                 sent_prompt=cleared.prompt if cleared.rewritten else None,
                 author_id=author_id,
                 elapsed_ms=elapsed_ms,
+                device_seconds=status.usage.device_seconds / len(status.images),
+                joules=status.usage.joules / len(status.images),
+                energy_estimated=status.usage.estimated,
             )
             self.store.add_image(image)
             made.append(Made(image=image, png=png))

@@ -54,6 +54,7 @@ def _job_json(request: web.Request, job: Job) -> dict:
         "step": job.step,
         "total_steps": job.total_steps,
         "queue_position": request.app[keys.QUEUE].position(job),
+        "model": request.app[keys.BACKEND].name,
         "usage": job.usage.to_json(),
     }
     if job.state is JobState.RUNNING and job.cancel_requested:

@@ -1,0 +1,130 @@
+"""The bot store's schema as migrations (sqlite-utils' own ``Migrations``): a database made by any earlier
+release opens and upgrades in place. Add a step at the end; never change one that has shipped."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("atelier-bot")
+
+
+@migrations()
+def m001_tables(db: Database) -> None:
+    """The first release's tables (a database made by it already has them: nothing happens)."""
+    db["guilds"].create({"id": int, "name": str, "joined_at": float}, pk="id", if_not_exists=True)
+    db["conversations"].create(
+        {
+            "id": str,
+            "surface": str,
+            "guild_id": int,
+            "channel_id": int,
+            "owner_id": int,
+            "title": str,
+            "current": int,
+            "created_at": float,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["images"].create(
+        {
+            "conversation": str,
+            "number": int,
+            "kind": str,
+            "state": str,
+            "prompt": str,
+            "negative_prompt": str,
+            "seed": int,
+            "width": int,
+            "height": int,
+            "service_id": str,
+            "parent": int,
+            "strength": float,
+            "model": str,
+            "upload_path": str,
+            "upload_type": str,
+            "message_id": int,
+            "attachment_id": int,
+            "phash": str,
+            "author_id": int,
+            "elapsed_ms": int,
+            "created_at": float,
+        },
+        pk=("conversation", "number"),
+        if_not_exists=True,
+    )
+    for column in ("service_id", "message_id", "attachment_id"):
+        db["images"].create_index([column], if_not_exists=True)
+    db["turns"].create(
+        {
+            "id": int,
+            "conversation": str,
+            "author_id": int,
+            "text": str,
+            "understood": str,
+            "images": str,
+            "created_at": float,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["jobs"].create(
+        {
+            "id": str,
+            "conversation": str,
+            "kind": str,
+            "state": str,
+            "error": str,
+            "created_at": float,
+            "finished_at": float,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+
+
+@migrations()
+def m002_moderation(db: Database) -> None:
+    """Server policies, moderation decisions, the prompt actually sent when moderation rewrote one, and whether
+    a conversation's channel is marked NSFW."""
+    db["policies"].create(
+        {"guild_id": int, "policy": str, "moderation_channel": int, "nsfw_action": str, "updated_at": float},
+        pk="guild_id",
+        if_not_exists=True,
+    )
+    db["decisions"].create(
+        {
+            "id": int,
+            "guild_id": int,
+            "conversation": str,
+            "user_id": int,
+            "prompt": str,
+            "action": str,
+            "category": str,
+            "entity": str,
+            "rule": str,
+            "reason": str,
+            "sent_prompt": str,
+            "appealed": int,
+            "created_at": float,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["decisions"].create_index(["guild_id", "created_at"], if_not_exists=True)
+    _add_missing(db, "images", {"sent_prompt": str})
+    _add_missing(db, "conversations", {"nsfw": int})
+
+
+@migrations()
+def m003_usage(db: Database) -> None:
+    """What each image cost the service's device, from its job's usage."""
+    _add_missing(db, "images", {"device_seconds": float, "joules": float, "energy_estimated": int})
+
+
+def _add_missing(db: Database, table: str, columns: dict[str, type]) -> None:
+    # A database made between two releases may already have a column the later step adds.
+    existing = db[table].columns_dict
+    for name, kind in columns.items():
+        if name not in existing:
+            db[table].add_column(name, kind)

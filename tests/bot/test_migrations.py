@@ -1,0 +1,69 @@
+"""A bot database made by an earlier release opens, upgrades in place and keeps what it held."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from bot.conversation.prompt import PromptState
+from bot.storage import BotStore, StoredImage
+
+# The images table of the first release (no sent_prompt, no usage), with one image in it.
+FIRST_RELEASE = """
+CREATE TABLE [conversations] ([id] TEXT PRIMARY KEY, [surface] TEXT, [guild_id] INTEGER, [channel_id] INTEGER,
+    [owner_id] INTEGER, [title] TEXT, [current] INTEGER, [created_at] FLOAT);
+CREATE TABLE [images] ([conversation] TEXT, [number] INTEGER, [kind] TEXT, [state] TEXT, [prompt] TEXT,
+    [negative_prompt] TEXT, [seed] INTEGER, [width] INTEGER, [height] INTEGER, [service_id] TEXT, [parent] INTEGER,
+    [strength] FLOAT, [model] TEXT, [upload_path] TEXT, [upload_type] TEXT, [message_id] INTEGER,
+    [attachment_id] INTEGER, [phash] TEXT, [author_id] INTEGER, [elapsed_ms] INTEGER, [created_at] FLOAT,
+    PRIMARY KEY ([conversation], [number]));
+"""
+
+
+def old_database(path) -> None:
+    connection = sqlite3.connect(path)
+    connection.executescript(FIRST_RELEASE)
+    state = json.dumps(PromptState.start("a lighthouse").to_json())
+    connection.execute(
+        "INSERT INTO conversations (id, surface, title, current, created_at) VALUES ('c1', 'console', 'x', 1, 0)"
+    )
+    connection.execute(
+        "INSERT INTO images (conversation, number, kind, state, seed, width, height, service_id, created_at) "
+        "VALUES ('c1', 1, 'generate', ?, 7, 64, 64, ?, 0)",
+        (state, "a" * 32),
+    )
+    connection.commit()
+    connection.close()
+
+
+def test_a_first_release_database_upgrades_and_keeps_its_images(tmp_path):
+    path = tmp_path / "bot.db"
+    old_database(path)
+    store = BotStore(path)
+    (kept,) = [store.image("c1", 1)]
+    assert kept.seed == 7 and kept.state.compose() == "a lighthouse"
+    # What the first release could not store now goes in.
+    store.add_image(
+        StoredImage(
+            conversation="c1",
+            number=2,
+            kind="edit",
+            state=PromptState.start("a lighthouse at night"),
+            seed=7,
+            width=64,
+            height=64,
+            sent_prompt="a lighthouse at night",
+            device_seconds=0.5,
+            joules=150.0,
+        )
+    )
+    assert store.image("c1", 2).sent_prompt == "a lighthouse at night"
+    assert store.image("c1", 2).device_seconds == 0.5
+    assert "nsfw" in store.db["conversations"].columns_dict
+
+
+def test_opening_twice_applies_each_step_once(tmp_path):
+    BotStore(tmp_path / "bot.db")
+    store = BotStore(tmp_path / "bot.db")
+    names = [row["name"] for row in store.db["_sqlite_migrations"].rows]
+    assert len(names) == len(set(names)) >= 3
