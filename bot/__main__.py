@@ -11,6 +11,7 @@ from atelier.logs import configure_logging
 from bot.console import run_console
 from bot.discord_app import run_discord
 from bot.launcher import LaunchError, service_url
+from bot.lifecycle import cancel_on_stop_signals
 
 PROGRAM = "atelier-bot"
 
@@ -29,6 +30,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 async def _console(config, config_path) -> int:
+    cancel_on_stop_signals(asyncio.current_task())
     async with service_url(config, config_path) as url:
         return await run_console(config, url, sys.stdin, sys.stdout, sys.stderr)
 
@@ -40,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "console":
             # The console prints its own conversation; only problems go to the log.
             configure_logging("warning" if config.logging.level == "info" else config.logging.level)
-            return asyncio.run(_console(config, args.config))
+            try:
+                return asyncio.run(_console(config, args.config))
+            except asyncio.CancelledError:  # stopped by SIGTERM or SIGINT, cleanly
+                return 0
         configure_logging(config.logging.level)
         if not config.discord.token:
             raise ConfigError(

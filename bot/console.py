@@ -8,7 +8,6 @@ Works with piped input too.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +15,7 @@ from typing import TextIO
 from atelier.config import Config
 from bot.conversation.engine import Conversations, TurnError, TurnResult
 from bot.costs import cost_text
+from bot.lifecycle import lines
 from bot.moderation_gate import PromptGate, build_moderator
 from bot.service_client import GenerationClient, JobStatus, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore
@@ -164,13 +164,12 @@ async def run_console(config: Config, url: str, stdin: TextIO, out: TextIO, err:
         console = Console(engine, conversation, folder, out, err)
         if console.interactive:
             print("Atelier console: type a prompt, then talk to it. /help for commands, /quit to leave.", file=out)
-        while True:
-            if console.interactive:
-                print("> ", end="", file=out, flush=True)
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
-                break
+        if console.interactive:
+            print("> ", end="", file=out, flush=True)
+        async for line in lines(stdin):
             if not await console.handle(line):
                 break
+            if console.interactive:
+                print("> ", end="", file=out, flush=True)
     store.db.close()
     return 0

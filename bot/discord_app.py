@@ -15,6 +15,7 @@ from bot.appeals import appeal_view
 from bot.conversation.engine import Conversations, TurnError, TurnResult
 from bot.interactions import tell
 from bot.launcher import service_url
+from bot.lifecycle import cancel_on_stop_signals
 from bot.moderation_gate import PromptGate, Refused, build_moderator
 from bot.rendering import moved_text, publish
 from bot.service_client import GenerationClient
@@ -145,11 +146,14 @@ async def serve(config: Config, url: str) -> None:
 
 def run_discord(config: Config, config_path: str | None = None) -> int:
     async def main() -> None:
+        cancel_on_stop_signals(asyncio.current_task())
         async with service_url(config, config_path) as url:
             await serve(config, url)
 
     try:
         asyncio.run(main())
+    except asyncio.CancelledError:  # stopped by SIGTERM or SIGINT, cleanly
+        log.info("bot.stopped")
     except discord.LoginFailure:
         raise ConfigError("Discord refused the token: check DISCORD_TOKEN") from None
     return 0
