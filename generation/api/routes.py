@@ -94,12 +94,12 @@ def _idempotency_key(request: web.Request) -> str | None:
     return key
 
 
-def _request_hash(request: web.Request, params: GenerateParams | EditParams, files: dict[str, bytes]) -> str:
-    """What makes two requests the same: the path, the parameters as sent, the uploaded bytes."""
+def _request_hash(request: web.Request, params: GenerateParams | EditParams, digests: dict[str, str]) -> str:
+    """What makes two requests the same: the path, the parameters as sent, the uploaded bytes' digests."""
     described = {
         "path": request.path,
         "params": params.model_dump(exclude={"wait", "keep"}),
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        "files": dict(sorted(digests.items())),
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
@@ -199,7 +199,9 @@ async def edit(request: web.Request) -> web.Response:
             raise invalid("mask", "mask was sent both as a part and in params; send it once")
         files["mask"] = await asyncio.to_thread(decode_base64_image, params.mask, "mask")
     key = _idempotency_key(request)
-    request_hash = _request_hash(request, params.model_copy(update={"mask": None}), files)
+    # Each upload is hashed once, off the event loop: for the request's identity and the blob's name.
+    digests = await asyncio.to_thread(lambda: {name: sha256_hex(data) for name, data in files.items()})
+    request_hash = _request_hash(request, params.model_copy(update={"mask": None}), digests)
     async with _submitting(request, key):
         job = repeated = await _repeated(request, key, request_hash)
         if job is None:
@@ -207,22 +209,24 @@ async def edit(request: web.Request) -> web.Response:
                 params, sampling(params, config.defaults, limits), config.defaults, limits
             )
             request.app[keys.QUEUE].ensure_room()
-            spec = await _edit_spec(request, params, files, sampled, strength)
+            spec = await _edit_spec(request, params, files, digests, sampled, strength)
             job = await _submit(request, spec, key, request_hash)
     return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
 
 
-async def _edit_spec(request: web.Request, params: EditParams, files: dict[str, bytes], sampled, strength) -> EditSpec:
+async def _edit_spec(
+    request: web.Request, params: EditParams, files: dict[str, bytes], digests: dict[str, str], sampled, strength
+) -> EditSpec:
     """Check the edit's source and mask (headers first, pixels under the decode limit) and keep their bytes,
     held for the job; on a refusal, let go of what was kept."""
     blobs = request.app[keys.BLOBS]
     held: list[str] = []
 
-    async def keep(data: bytes) -> str:
-        digest = await asyncio.to_thread(sha256_hex, data)
+    async def keep(name: str) -> str:
+        digest = digests[name]
         blobs.hold(digest)
         held.append(digest)
-        await asyncio.to_thread(blobs.write, digest, data)
+        await asyncio.to_thread(blobs.write, digest, files[name])
         return digest
 
     try:
@@ -242,7 +246,7 @@ async def _checked_edit_spec(request, params: EditParams, files: dict[str, bytes
     if upload is not None:
         decoded = await _decode(request, upload, "image")
         width, height = fitted_size(decoded.image.width, decoded.image.height, limits.max_edit_side, limits.min_side)
-        source = BlobRef(await keep(upload), decoded.mime)
+        source = BlobRef(await keep("image"), decoded.mime)
     else:
         if params.parent is None:
             raise invalid("parent", "parent is required: the id of an image this service made, or upload an image")
@@ -258,7 +262,7 @@ async def _checked_edit_spec(request, params: EditParams, files: dict[str, bytes
     if "mask" in files:
         decoded = await _decode(request, files["mask"], "mask", mask_for=(width, height))
         await asyncio.to_thread(prepare_mask, decoded.image, (width, height))
-        mask = BlobRef(await keep(files["mask"]), decoded.mime)
+        mask = BlobRef(await keep("mask"), decoded.mime)
     return EditSpec(
         sampling=sampled,
         strength=strength,
