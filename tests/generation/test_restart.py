@@ -81,3 +81,31 @@ async def test_an_edit_of_an_own_image_starts_from_its_latents_the_same_after_a_
         monkeypatch.setattr(client.app[BACKEND].vae, "encode", no_encode)
         after = pixels(await image_bytes(client, (await edit(client, parent, seed=9))["images"][0]["id"]))
     assert after == before
+
+
+async def test_a_database_from_the_previous_release_opens_and_upgrades(start_service, tmp_path):
+    # The jobs table as the release before the durable queue wrote it: no spec, usage, attempts or keys.
+    old = open_database(tmp_path / "data" / "service.db")
+    old["jobs"].drop()
+    old["jobs"].create(
+        {
+            "id": str,
+            "kind": str,
+            "state": str,
+            "step": int,
+            "total_steps": int,
+            "created_at": float,
+            "finished_at": float,
+            "images": str,
+            "timings": str,
+            "error": str,
+        },
+        pk="id",
+    )
+    old["jobs"].insert({"id": "d" * 32, "kind": "generate", "state": "done", "step": 4, "total_steps": 4,
+                        "created_at": 0.0, "finished_at": 1.0, "images": "[]", "timings": "{}"})  # fmt: skip
+    old.close()
+    async with start_service() as client:
+        status = await (await client.get(f"/v1/jobs/{'d' * 32}")).json()
+        assert status["state"] == "done" and status["step"] == 4
+        assert (await generate(client))["state"] == "done"
