@@ -8,8 +8,8 @@ import sys
 
 from atelier.config import ConfigError, load_config
 from atelier.logs import configure_logging
+from bot.app import run_discord
 from bot.console import run_console
-from bot.discord_app import run_discord
 from bot.launcher import LaunchError, service_url
 from bot.lifecycle import cancel_on_stop_signals
 

@@ -8,6 +8,8 @@ from atelier.logs import get_logger
 
 log = get_logger("bot.interactions")
 
+SOMETHING_WRONG = "⚠️ Something went wrong on our side; the details are in the bot's log."
+
 
 async def tell(interaction: discord.Interaction, text: str, view: discord.ui.View | None = None) -> None:
     """One short ephemeral line, whether or not the interaction was answered already."""

@@ -7,6 +7,7 @@ original on the service, found by message, by attachment id, or by perceptual ha
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import discord
 import imagehash
@@ -16,9 +17,11 @@ from PIL import UnidentifiedImageError
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, perceptual_hash
-from bot.discord_app import AtelierBot
 from bot.service_client import ServiceRejected, ServiceUnavailable
 from bot.storage import StoredImage
+
+if TYPE_CHECKING:
+    from bot.app import AtelierBot
 
 log = get_logger("bot.exts.provenance")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from atelier.config import Config
-from bot.discord_app import AtelierBot, build_bot, point_at
+from bot.app import AtelierBot, build_bot, point_at
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
 from moderation import Moderator

@@ -7,7 +7,7 @@ import discord
 from atelier.logs import get_logger
 from bot.interactions import tell
 
-log = get_logger("bot.appeals")
+log = get_logger("bot.exts.moderation")
 
 
 class AppealButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier:appeal:(?P<case>\d+)"):

@@ -1,22 +1,29 @@
-"""/imagine and the conversation threads: every message in an Atelier thread is a turn."""
+"""/imagine, the conversation threads (every message in an Atelier thread is a turn) and the buttons under
+each result: every turn runs here and ends as an image, a move or one short line."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from atelier.logs import get_logger
-from bot.appeals import appeal_view
-from bot.conversation.engine import TurnError, Upload
-from bot.discord_app import AtelierBot
-from bot.interactions import tell
+from bot.conversation.engine import TurnError, TurnResult, Upload
+from bot.exts.imagine._render import HELD, ProgressMessage, image_file, image_text, jump_url, moved_text
+from bot.exts.imagine._ui import EditModal, image_view
+from bot.exts.moderation import appeal_view
+from bot.exts.provenance import provenance_embed
+from bot.interactions import SOMETHING_WRONG, tell
 from bot.moderation_gate import Refused
-from bot.rendering import ProgressMessage
+from bot.storage import StoredImage
 
-log = get_logger("bot.exts.conversations")
+if TYPE_CHECKING:
+    from bot.app import AtelierBot
+
+log = get_logger("bot.exts.imagine")
 
 ASPECTS = {
     "square": (512, 512),
@@ -30,6 +37,7 @@ MENTION = re.compile(r"<@[!&]?\d+>")
 PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 SIZE = re.compile(r"^\s*(\d{2,4})\s*[x\u00d7*]\s*(\d{2,4})\s*$")
 ERROR_SECONDS = 60
+GONE = "This image no longer exists: it may have been deleted, or made by another Atelier installation."
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -71,7 +79,7 @@ async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Up
     return Upload(data=data, filename=attachment.filename)
 
 
-class Conversations(commands.Cog):
+class Imagine(commands.Cog):
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot
 
@@ -171,7 +179,7 @@ class Conversations(commands.Cog):
             upload=upload,
             progress=ProgressMessage(status),
         )
-        await self.bot.run_turn(work, status, thread, guild=interaction.guild_id, conversation=thread.id)
+        await self.run_turn(work, status, thread, guild=interaction.guild_id, conversation=thread.id)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -204,10 +212,103 @@ class Conversations(commands.Cog):
             upload_message=(message.id, pictures[0].id) if pictures else None,
             progress=ProgressMessage(status),
         )
-        await self.bot.run_turn(
+        await self.run_turn(
             work, status, message.channel, guild=message.guild.id if message.guild else None, conversation=conversation
         )
 
+    # ---------------------------------------------------------------- buttons and the Edit modal
 
-async def setup(bot: AtelierBot) -> None:
-    await bot.add_cog(Conversations(bot))
+    async def press(self, interaction: discord.Interaction, action: str, service_id: str) -> None:
+        image = self.bot.store.by_service_id(service_id)
+        if image is None:
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        log.info("button", action=action, guild=interaction.guild_id, conversation=image.conversation)
+        engine = self.bot.engine
+        if action == "edit":
+            await interaction.response.send_modal(EditModal(image))
+            return
+        if action == "prov":
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                embed = await provenance_embed(self.bot, image)
+            except TurnError as error:
+                await interaction.followup.send(str(error), ephemeral=True)
+                return
+            await interaction.followup.send(embed=embed, ephemeral=True)
+            return
+        if action == "undo":
+            try:
+                result = engine.undo(image.conversation, image.number)
+            except TurnError as error:
+                await interaction.response.send_message(str(error), ephemeral=True)
+                return
+            jump = jump_url(interaction.channel, result.current.message_id)
+            await interaction.response.send_message(moved_text(result, jump))
+            return
+        await interaction.response.defer(thinking=True)
+        status = await interaction.followup.send("⏳ Queued…", wait=True)
+        run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
+        work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status))
+        await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action=action)
+
+    async def rewrite(self, interaction: discord.Interaction, image: StoredImage, prompt: str) -> None:
+        await interaction.response.defer(thinking=True)
+        status = await interaction.followup.send("⏳ Queued…", wait=True)
+        work = self.bot.engine.rewrite(
+            image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status)
+        )
+        await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action="edit")
+
+    # ---------------------------------------------------------------- results
+
+    async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
+        """Await a turn and show its result in ``status``; every failure ends as one short line there."""
+        try:
+            result = await work
+        except Refused as refusal:
+            await _quietly(status.edit(content=str(refusal), view=appeal_view(refusal.case)))
+            return
+        except TurnError as error:
+            await _quietly(status.edit(content=f"⚠️ {error}"))
+            return
+        except Exception:
+            log.error("turn.failed", exc_info=True, **context)
+            await _quietly(status.edit(content=SOMETHING_WRONG))
+            return
+        try:
+            if result.made:
+                await self.deliver(result, status, channel)
+            else:
+                await status.edit(content=moved_text(result, jump_url(channel, result.current.message_id)))
+        except discord.HTTPException:
+            log.error("turn.undeliverable", exc_info=True, **context)
+
+    async def deliver(
+        self, result: TurnResult, first: discord.Message | discord.WebhookMessage, channel: discord.abc.Messageable
+    ) -> None:
+        """Turn the progress message into the first result, post the others, and remember which message and
+        attachment hold each image."""
+        for index, made in enumerate(result.made):
+            if made.outcome == "hold":
+                content, files, view = HELD.format(number=made.image.number), [], None
+            else:
+                content, files, view = (
+                    image_text(result, made.image),
+                    [image_file(made)],
+                    image_view(made.image.service_id),
+                )
+            if index == 0:
+                message = await first.edit(content=content, attachments=files, view=view)
+            else:
+                message = await channel.send(content=content, files=files, view=view)
+            if made.outcome != "hold":
+                attachment = message.attachments[0].id if message.attachments else None
+                self.bot.store.attach_message(made.image.conversation, made.image.number, message.id, attachment)
+
+
+async def _quietly(edit) -> None:
+    try:
+        await edit
+    except discord.HTTPException:
+        log.warning("status.unreachable")

@@ -11,21 +11,17 @@ from discord.ext import commands
 
 from atelier.config import Config, ConfigError
 from atelier.logs import get_logger
-from bot.appeals import appeal_view
-from bot.conversation.engine import Conversations, TurnError, TurnResult
-from bot.interactions import tell
+from bot.conversation.engine import Conversations
+from bot.exts import walk_extensions
+from bot.interactions import SOMETHING_WRONG, tell
 from bot.launcher import service_url
 from bot.lifecycle import cancel_on_stop_signals
-from bot.moderation_gate import PromptGate, Refused, build_moderator
-from bot.rendering import moved_text, publish
+from bot.moderation_gate import PromptGate, build_moderator
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
 from moderation import Moderator, output
 
 log = get_logger("bot.discord")
-
-EXTENSIONS = ("bot.exts.conversations", "bot.exts.buttons", "bot.exts.provenance", "bot.exts.admin")
-SOMETHING_WRONG = "⚠️ Something went wrong on our side; the details are in the bot's log."
 
 
 def intents() -> discord.Intents:
@@ -56,7 +52,7 @@ class AtelierBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.tree.on_error = self.on_app_command_error
-        for extension in EXTENSIONS:
+        for extension in walk_extensions():
             await self.load_extension(extension)
         synced = await self.tree.sync()
         log.info("commands.synced", count=len(synced))
@@ -74,50 +70,6 @@ class AtelierBot(commands.Bot):
             return  # the check has answered the member already
         log.error("command.failed", guild=interaction.guild_id, user=interaction.user.id, exc_info=error)
         await tell(interaction, SOMETHING_WRONG)
-
-    async def deliver(
-        self, result: TurnResult, first: discord.Message | discord.WebhookMessage, channel: discord.abc.Messageable
-    ) -> None:
-        """Show a result and remember which message and attachment hold each image."""
-        for image, message in await publish(result, first, channel):
-            attachment = message.attachments[0].id if message.attachments else None
-            self.store.attach_message(image.conversation, image.number, message.id, attachment)
-
-    async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
-        """Await a turn and show its result in ``status``; every failure ends as one short line there."""
-        try:
-            result = await work
-        except Refused as refusal:
-            await _quietly(status.edit(content=str(refusal), view=appeal_view(refusal.case)))
-            return
-        except TurnError as error:
-            await _quietly(status.edit(content=f"⚠️ {error}"))
-            return
-        except Exception:
-            log.error("turn.failed", exc_info=True, **context)
-            await _quietly(status.edit(content=SOMETHING_WRONG))
-            return
-        try:
-            if result.made:
-                await self.deliver(result, status, channel)
-            else:
-                await status.edit(content=moved_text(result, jump_url(channel, result.current.message_id)))
-        except discord.HTTPException:
-            log.error("turn.undeliverable", exc_info=True, **context)
-
-
-def jump_url(channel, message_id: int | None) -> str | None:
-    guild = getattr(channel, "guild", None)
-    if message_id is None or guild is None:
-        return None
-    return f"https://discord.com/channels/{guild.id}/{channel.id}/{message_id}"
-
-
-async def _quietly(edit) -> None:
-    try:
-        await edit
-    except discord.HTTPException:
-        log.warning("status.unreachable")
 
 
 def build_bot(

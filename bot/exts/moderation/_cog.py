@@ -1,47 +1,33 @@
-"""/atelier: a server's moderation rules, its audit log and appeals. Admin commands need Manage Server,
-checked by the bot itself (Discord's default permissions can be changed by anyone who manages the server's
-integrations)."""
+"""The moderation half of /atelier: a server's rules, its audit log, the image check and where appeals go.
+
+A mixin of app commands: ``bot.exts.atelier`` assembles it with the other features' admin commands into the
+one /atelier group, which checks Manage Server."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from atelier.logs import get_logger
-from bot.appeals import AppealButton
-from bot.discord_app import AtelierBot
 from bot.interactions import tell
 from moderation import Category, PolicyError
 
-log = get_logger("bot.exts.admin")
+if TYPE_CHECKING:
+    from bot.app import AtelierBot
+
+log = get_logger("bot.exts.moderation")
 
 Preset = Literal["strict", "balanced", "open"]
 CategoryChoice = Literal["person", "brand", "artist", "sexual", "violence", "hate"]
 ActionChoice = Literal["allow", "rewrite", "flag", "block"]
-NOT_ALLOWED = "You need the Manage Server permission to change Atelier's rules or read its audit log."
 
 
-def is_manager(interaction: discord.Interaction) -> bool:
-    member = interaction.user
-    return isinstance(member, discord.Member) and member.guild_permissions.manage_guild
-
-
-class Admin(commands.GroupCog, group_name="atelier", group_description="Atelier's rules and audit log"):
+class ModerationAdmin:
+    bot: AtelierBot
     rules = app_commands.Group(name="rules", description="The server's moderation rules")
-
-    def __init__(self, bot: AtelierBot) -> None:
-        self.bot = bot
-        super().__init__()
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.guild_id is None or not is_manager(interaction):
-            await tell(interaction, NOT_ALLOWED)
-            return False
-        return True
 
     async def _change(self, interaction: discord.Interaction, change, done: str) -> None:
         gate = self.bot.gate
@@ -163,8 +149,3 @@ class Admin(commands.GroupCog, group_name="atelier", group_description="Atelier'
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         self.bot.store.save_guild_settings(interaction.guild_id, moderation_channel=channel.id)
         await tell(interaction, f"✅ Appeals now go to {channel.mention}.")
-
-
-async def setup(bot: AtelierBot) -> None:
-    bot.add_dynamic_items(AppealButton)
-    await bot.add_cog(Admin(bot))
