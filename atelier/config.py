@@ -111,6 +111,20 @@ class BotConfig(_Section):
     thread_archive_minutes: Literal[60, 1440, 4320, 10080] = 1440
 
 
+class StudioConfig(_Section):
+    daily_gpu_seconds: float = Field(0.0, ge=0)
+    daily_watt_hours: float = Field(0.0, ge=0)
+    concurrent: int = Field(2, ge=1, le=16)
+    queued: int = Field(5, ge=0, le=100)
+    max_side: int = Field(1024, ge=64)
+    max_steps: int = Field(50, ge=1)
+    max_count: int = Field(4, ge=1, le=16)
+    server_concurrency: int = Field(2, ge=1, le=64)
+    reset_hour: int = Field(0, ge=0, le=23)
+    grid_gco2_per_kwh: float = Field(400.0, ge=0)
+    service_patience_seconds: float = Field(180.0, ge=0)
+
+
 class DiscordConfig(_Section):
     token: str = ""
     api_base: str = "https://discord.com/api/v10"
@@ -142,6 +156,7 @@ class Config(_Section):
     accounting: AccountingConfig = AccountingConfig()
     provenance: ProvenanceConfig = ProvenanceConfig()
     bot: BotConfig = BotConfig()
+    studio: StudioConfig = StudioConfig()
     discord: DiscordConfig = DiscordConfig()
     moderation: ModerationConfig = ModerationConfig()
     logging: LoggingConfig = LoggingConfig()

@@ -19,6 +19,8 @@ from bot.lifecycle import cancel_on_stop_signals
 from bot.moderation_gate import PromptGate, build_moderator
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
+from bot.studio.store import StudioStore
+from bot.studio.studio import Studio
 from moderation import Moderator, output
 
 log = get_logger("bot.discord")
@@ -40,11 +42,12 @@ def point_at(config: Config) -> None:
 
 
 class AtelierBot(commands.Bot):
-    def __init__(self, config: Config, engine: Conversations, gate: PromptGate, **options) -> None:
+    def __init__(self, config: Config, engine: Conversations, gate: PromptGate, studio: Studio, **options) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None, **options)
         self.config = config
         self.engine = engine
         self.gate = gate
+        self.studio = studio
 
     @property
     def store(self) -> BotStore:
@@ -83,8 +86,9 @@ def build_bot(
         output.detector(config.moderation.output_check == "auto"),
         config.moderation.output_action,
     )
-    engine = Conversations(store, client, config.bot, uploads, gate)
-    return AtelierBot(config, engine, gate, **options)
+    studio = Studio(StudioStore(store.db), config.studio, config.defaults.steps)
+    engine = Conversations(store, client, config.bot, uploads, gate, studio)
+    return AtelierBot(config, engine, gate, studio, **options)
 
 
 async def serve(config: Config, url: str) -> None:

@@ -128,3 +128,55 @@ def _add_missing(db: Database, table: str, columns: dict[str, type]) -> None:
     for name, kind in columns.items():
         if name not in existing:
             db[table].add_column(name, kind)
+
+
+@migrations()
+def m004_studio(db: Database) -> None:
+    """A server's studio: access (channels, tiers of roles), what each job cost, extra budget granted to a
+    member, and members' and servers' own defaults."""
+    db["studio"].create(
+        {"guild_id": int, "channels": str, "reset_hour": int, "defaults": str, "updated_at": float},
+        pk="guild_id",
+        if_not_exists=True,
+    )
+    db["tiers"].create(
+        {"guild_id": int, "name": str, "rank": int, "roles": str, "open": int, "limits": str, "updated_at": float},
+        pk=("guild_id", "name"),
+        if_not_exists=True,
+    )
+    db["charges"].create(
+        {
+            "job": str,
+            "guild_id": int,
+            "channel_id": int,
+            "conversation": str,
+            "user_id": int,
+            "tier": str,
+            "images": int,
+            "device_seconds": float,
+            "joules": float,
+            "estimated": int,
+            "created_at": float,
+        },
+        pk="job",
+        if_not_exists=True,
+    )
+    db["charges"].create_index(["guild_id", "created_at"], if_not_exists=True)
+    db["charges"].create_index(["guild_id", "user_id", "created_at"], if_not_exists=True)
+    db["grants"].create(
+        {
+            "id": int,
+            "guild_id": int,
+            "user_id": int,
+            "day": float,
+            "gpu_seconds": float,
+            "watt_hours": float,
+            "granted_by": int,
+            "created_at": float,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["member_settings"].create(
+        {"user_id": int, "settings": str, "updated_at": float}, pk="user_id", if_not_exists=True
+    )

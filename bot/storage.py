@@ -116,6 +116,12 @@ class BotStore:
         rows = list(self.db["conversations"].rows_where("id = ?", [conversation], limit=1))
         return rows[0] if rows else None
 
+    def belongs_to(self, conversation: str, guild_id: int | None) -> bool:
+        """Whether a conversation is this server's (or, outside servers, nobody's): another server's images and
+        conversations are refused by id, whatever id a member sends."""
+        row = self.conversation(conversation)
+        return row is not None and row["guild_id"] == guild_id
+
     def set_current(self, conversation: str, number: int | None) -> None:
         self.db["conversations"].update(conversation, {"current": number})
 

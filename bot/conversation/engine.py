@@ -8,12 +8,14 @@ and pass ``TurnError`` messages on to the user.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import io
 import secrets
 import time
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +28,7 @@ from bot.conversation.prompt import PromptState
 from bot.conversation.understanding import Chat, Edit, NewImage, SelectImage, Undo, understand
 from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore, StoredImage
+from bot.studio.tiers import Caller, Fitted, Request
 
 log = get_logger("bot.conversation")
 
@@ -61,6 +64,8 @@ class TurnResult:
     current: StoredImage
     made: tuple[Made, ...] = ()
     elapsed_ms: int = 0
+    # Lines the member should read beside the result (a request reduced to fit their tier).
+    notes: tuple[str, ...] = ()
 
     @property
     def prompt(self) -> str:
@@ -112,15 +117,34 @@ class Gate(Protocol):
     async def screen(self, *, conversation: str, user_id: int | None, number: int, png: bytes) -> str: ...
 
 
+class Studio(Protocol):
+    """A server's limits, queue and accounting around each job of one of its members."""
+
+    def fit(self, caller: Caller, request: Request) -> Fitted: ...
+
+    def slot(
+        self, caller: Caller, *, label: str, conversation: str, on_position=None
+    ) -> AbstractAsyncContextManager: ...
+
+    def charge(self, caller: Caller, conversation: str, status: JobStatus) -> None: ...
+
+
 class Conversations:
     def __init__(
-        self, store: BotStore, client: GenerationClient, settings: BotConfig, uploads_dir: Path, gate: Gate
+        self,
+        store: BotStore,
+        client: GenerationClient,
+        settings: BotConfig,
+        uploads_dir: Path,
+        gate: Gate,
+        studio: Studio | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.settings = settings
         self.uploads_dir = uploads_dir
         self.gate = gate
+        self.studio = studio
         self._locks: dict[str, asyncio.Lock] = {}
 
     def turn_lock(self, conversation: str) -> asyncio.Lock:
@@ -145,6 +169,7 @@ class Conversations:
         guidance: float | None = None,
         upload: Upload | None = None,
         progress: Progress | None = None,
+        caller: Caller | None = None,
     ) -> TurnResult:
         """``/imagine``: a new image from a prompt, or from an attached picture when there is one."""
         state = PromptState.start(prompt, negative)
@@ -156,7 +181,7 @@ class Conversations:
         else:
             run = _Run(kind="generate", state=state, width=width, height=height, **options)
             understood = "New image"
-        result = await self._run(conversation, author_id, run, understood, progress)
+        result = await self._run(conversation, author_id, run, understood, progress, caller)
         self.store.add_turn(conversation, author_id, prompt, understood, [made.image.number for made in result.made])
         return result
 
@@ -171,6 +196,7 @@ class Conversations:
         upload: Upload | None = None,
         upload_message: tuple[int, int | None] | None = None,
         progress: Progress | None = None,
+        caller: Caller | None = None,
     ) -> TurnResult:
         """A plain message in the conversation: an edit, a new image, or a move to another image.
         ``upload_message`` (message and attachment ids) lets a later reply to the upload branch from it."""
@@ -187,14 +213,16 @@ class Conversations:
                 )
                 self.store.add_turn(conversation, author_id, "", result.understood, [base.number])
                 return result
-        result = await self._turn(conversation, author_id, text, base, progress)
+        result = await self._turn(conversation, author_id, text, base, progress, caller)
         self.store.add_turn(
             conversation, author_id, text, result.understood, [made.image.number for made in result.made]
         )
         return result
 
     @_one_at_a_time
-    async def variations(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
+    async def variations(
+        self, conversation: str, number: int, author_id: int | None, progress=None, caller: Caller | None = None
+    ) -> TurnResult:
         image = self._image(conversation, number)
         run = _Run(
             kind="edit",
@@ -204,10 +232,12 @@ class Conversations:
             seed=new_seed(),
             count=self.settings.variations,
         )
-        return await self._run(conversation, author_id, run, f"Variations of #{number}", progress)
+        return await self._run(conversation, author_id, run, f"Variations of #{number}", progress, caller)
 
     @_one_at_a_time
-    async def reroll(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
+    async def reroll(
+        self, conversation: str, number: int, author_id: int | None, progress=None, caller: Caller | None = None
+    ) -> TurnResult:
         """Make image ``number`` again the way it was made, with a new seed."""
         image = self._image(conversation, number)
         if image.kind == "upload":
@@ -217,25 +247,33 @@ class Conversations:
             run = _Run(kind="generate", state=image.state, seed=new_seed(), width=image.width, height=image.height)
         else:
             run = _Run(kind="edit", state=image.state, parent=parent, strength=image.strength, seed=new_seed())
-        return await self._run(conversation, author_id, run, f"Re-roll of #{number}", progress)
+        return await self._run(conversation, author_id, run, f"Re-roll of #{number}", progress, caller)
 
     @_one_at_a_time
     async def rewrite(
-        self, conversation: str, number: int, prompt: str, author_id: int | None, progress=None
+        self,
+        conversation: str,
+        number: int,
+        prompt: str,
+        author_id: int | None,
+        progress=None,
+        caller: Caller | None = None,
     ) -> TurnResult:
         """The Edit modal: a rewritten prompt applied to image ``number``, keeping its composition."""
         image = self._image(conversation, number)
         state = PromptState.start(prompt, image.state.negative_prompt())
         run = _Run(kind="edit", state=state, parent=image, strength=REWRITE_STRENGTH, seed=image.seed)
-        result = await self._run(conversation, author_id, run, f"Rewritten prompt on #{number}", progress)
+        result = await self._run(conversation, author_id, run, f"Rewritten prompt on #{number}", progress, caller)
         self.store.add_turn(conversation, author_id, prompt, result.understood, [m.image.number for m in result.made])
         return result
 
     @_one_at_a_time
-    async def upscale(self, conversation: str, number: int, author_id: int | None, progress=None) -> TurnResult:
+    async def upscale(
+        self, conversation: str, number: int, author_id: int | None, progress=None, caller: Caller | None = None
+    ) -> TurnResult:
         image = self._image(conversation, number)
         run = _Run(kind="edit", state=image.state, parent=image, strength=UPSCALE_STRENGTH, seed=image.seed, scale=2)
-        return await self._run(conversation, author_id, run, f"Upscale of #{number} (2x)", progress)
+        return await self._run(conversation, author_id, run, f"Upscale of #{number} (2x)", progress, caller)
 
     def undo(self, conversation: str, number: int | None = None) -> TurnResult:
         """Go back to the image before ``number`` (the current one by default)."""
@@ -255,7 +293,13 @@ class Conversations:
     # ---------------------------------------------------------------- turns
 
     async def _turn(
-        self, conversation: str, author_id: int | None, text: str, base: StoredImage | None, progress
+        self,
+        conversation: str,
+        author_id: int | None,
+        text: str,
+        base: StoredImage | None,
+        progress,
+        caller: Caller | None = None,
     ) -> TurnResult:
         intent = understand(text, base.state if base is not None else None)
         if isinstance(intent, Chat):
@@ -266,7 +310,7 @@ class Conversations:
                 raise TurnError("Tell me what to draw, e.g. `a lighthouse at dusk`.")
             size = {"width": base.width, "height": base.height} if base is not None else {}
             run = _Run(kind="generate", state=PromptState.start(prompt), **size)
-            return await self._run(conversation, author_id, run, "New image", progress)
+            return await self._run(conversation, author_id, run, "New image", progress, caller)
         if isinstance(intent, Undo):
             return self.undo(conversation, base.number if base is not None else None)
         if isinstance(intent, SelectImage):
@@ -274,10 +318,11 @@ class Conversations:
             if intent.then is None:
                 self.store.set_current(conversation, target.number)
                 return TurnResult(understood=f"Back to #{target.number}: the next edit starts from it", current=target)
-            return await self._turn(conversation, author_id, intent.then, target, progress)
+            return await self._turn(conversation, author_id, intent.then, target, progress, caller)
         assert isinstance(intent, Edit) and base is not None
         run = _Run(kind="edit", state=intent.state, parent=base, strength=intent.strength, seed=base.seed)
-        return await self._run(conversation, author_id, run, f"Edit ({intent.kind}) of #{base.number}", progress)
+        understood = f"Edit ({intent.kind}) of #{base.number}"
+        return await self._run(conversation, author_id, run, understood, progress, caller)
 
     def _first_prompt(self, conversation: str) -> str | None:
         first = self.store.image(conversation, 1)
@@ -324,9 +369,16 @@ class Conversations:
     # ---------------------------------------------------------------- running jobs
 
     async def _run(
-        self, conversation: str, author_id: int | None, run: _Run, understood: str, progress: Progress | None
+        self,
+        conversation: str,
+        author_id: int | None,
+        run: _Run,
+        understood: str,
+        progress: Progress | None,
+        caller: Caller | None = None,
     ) -> TurnResult:
         started = time.perf_counter()
+        run, notes = self._fit(run, caller)
         cleared = self.gate.check(
             conversation=conversation,
             user_id=author_id,
@@ -341,13 +393,18 @@ class Conversations:
             "guidance": run.guidance,
         }
         try:
-            if run.kind == "generate":
-                status = await self.client.generate(cleared.prompt, width=run.width, height=run.height, **params)
-            else:
-                status = await self._submit_edit(run, cleared.prompt, params)
+            async with self._slot(caller, understood, conversation, progress) as ticket:
+                if run.kind == "generate":
+                    status = await self.client.generate(cleared.prompt, width=run.width, height=run.height, **params)
+                else:
+                    status = await self._submit_edit(run, cleared.prompt, params)
+                if ticket is not None:
+                    ticket.job = status.job
+                self.store.record_job(status.job, conversation, run.kind, status.state)
+                status = await self.client.wait(status, progress)
             self.store.record_job(status.job, conversation, run.kind, status.state)
-            status = await self.client.wait(status, progress)
-            self.store.record_job(status.job, conversation, run.kind, status.state)
+            if caller is not None and self.studio is not None:
+                self.studio.charge(caller, conversation, status)
             pictures = await asyncio.gather(*(self.client.image(image.id) for image in status.images))
         except ServiceUnavailable as exc:
             log.warning("conversation.service_unavailable", conversation=conversation, error=str(exc))
@@ -407,7 +464,38 @@ class Conversations:
             images=[item.image.number for item in made],
             ms=elapsed_ms,
         )
-        return TurnResult(understood=understood, current=made[0].image, made=tuple(made), elapsed_ms=elapsed_ms)
+        return TurnResult(
+            understood=understood, current=made[0].image, made=tuple(made), elapsed_ms=elapsed_ms, notes=notes
+        )
+
+    def _fit(self, run: _Run, caller: Caller | None) -> tuple[_Run, tuple[str, ...]]:
+        """The run within the member's tier (a budget spent raises ``TurnError``)."""
+        if caller is None or self.studio is None:
+            return run, ()
+        width, height = run.width, run.height
+        if run.parent is not None:
+            width, height = run.parent.width * (run.scale or 1), run.parent.height * (run.scale or 1)
+            if run.scale and max(width, height) > caller.limits.max_side:
+                raise TurnError(
+                    f"An upscale of #{run.parent.number} would be {width}x{height}: the {caller.tier} tier allows "
+                    f"up to {caller.limits.max_side} px a side."
+                )
+        fitted = self.studio.fit(caller, Request(width=width, height=height, steps=run.steps, count=run.count))
+        request = fitted.request
+        if run.parent is None:
+            run = replace(run, width=request.width, height=request.height)
+        return replace(run, steps=request.steps, count=request.count), fitted.notes
+
+    def _slot(self, caller: Caller | None, label: str, conversation: str, progress: Progress | None):
+        """The member's place in their server's fair queue, held while the job is at the service."""
+        if caller is None or self.studio is None:
+            return contextlib.nullcontext()
+
+        async def on_position(position: int) -> None:
+            if progress is not None:
+                await progress(JobStatus(job="", state="queued", queue_position=position))
+
+        return self.studio.slot(caller, label=label, conversation=conversation, on_position=on_position)
 
     async def _submit_edit(self, run: _Run, prompt: str, params: dict) -> JobStatus:
         parent = run.parent

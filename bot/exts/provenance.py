@@ -130,6 +130,8 @@ class Provenance(commands.Cog):
         await self._answer(interaction, await find_original(self.bot, message, None))
 
     async def _answer(self, interaction: discord.Interaction, image: StoredImage | None) -> None:
+        if image is not None and not self.bot.store.belongs_to(image.conversation, interaction.guild_id):
+            image = None  # another server's image: its prompt and chain are that server's business
         if image is None:
             await interaction.followup.send(
                 "No Atelier image found there: attach the image, use it on the bot's message, or give its number.",

@@ -19,6 +19,7 @@ from bot.exts.provenance import provenance_embed
 from bot.interactions import SOMETHING_WRONG, tell
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
+from bot.studio.tiers import Caller
 
 if TYPE_CHECKING:
     from bot.app import AtelierBot
@@ -83,6 +84,15 @@ class Imagine(commands.Cog):
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot
 
+    def caller(self, guild_id: int | None, member: discord.abc.User, channel) -> Caller | None:
+        """The member placed in their server's tier; ``NotAllowed`` (a ``TurnError``) says why not."""
+        if guild_id is None:
+            return None
+        studio = self.bot.studio
+        studio.check_channel(guild_id, channel.id, getattr(channel, "parent_id", None))
+        roles = {role.id for role in getattr(member, "roles", ())}
+        return studio.caller(guild_id, member.id, roles, channel.id)
+
     def _is_conversation(self, channel: discord.abc.Messageable) -> bool:
         # Threads the bot opened are conversations, cached by discord.py or not (an archived thread isn't).
         return self.bot.store.conversation(str(channel.id)) is not None
@@ -115,6 +125,7 @@ class Imagine(commands.Cog):
         try:
             if not self._is_conversation(channel) and not isinstance(channel, discord.TextChannel):
                 raise TurnError("Use /imagine in a text channel (or in one of my conversation threads).")
+            caller = self.caller(interaction.guild_id, interaction.user, channel)
             width, height = parse_size(size) if size else (None, None)
             if image is not None:
                 check_attachment(self.bot, image)
@@ -178,6 +189,7 @@ class Imagine(commands.Cog):
             guidance=guidance,
             upload=upload,
             progress=ProgressMessage(status),
+            caller=caller,
         )
         await self.run_turn(work, status, thread, guild=interaction.guild_id, conversation=thread.id)
 
@@ -194,6 +206,7 @@ class Imagine(commands.Cog):
                 reply_to = referenced[0].number
         pictures = [item for item in message.attachments if is_picture(item)]
         try:
+            caller = self.caller(message.guild.id if message.guild else None, message.author, message.channel)
             upload = await read_attachment(self.bot, pictures[0]) if pictures else None
             if upload is None and message.attachments:
                 raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
@@ -211,6 +224,7 @@ class Imagine(commands.Cog):
             upload=upload,
             upload_message=(message.id, pictures[0].id) if pictures else None,
             progress=ProgressMessage(status),
+            caller=caller,
         )
         await self.run_turn(
             work, status, message.channel, guild=message.guild.id if message.guild else None, conversation=conversation
@@ -220,7 +234,7 @@ class Imagine(commands.Cog):
 
     async def press(self, interaction: discord.Interaction, action: str, service_id: str) -> None:
         image = self.bot.store.by_service_id(service_id)
-        if image is None:
+        if image is None or not self.bot.store.belongs_to(image.conversation, interaction.guild_id):
             await interaction.response.send_message(GONE, ephemeral=True)
             return
         log.info("button", action=action, guild=interaction.guild_id, conversation=image.conversation)
@@ -246,17 +260,27 @@ class Imagine(commands.Cog):
             jump = jump_url(interaction.channel, result.current.message_id)
             await interaction.response.send_message(moved_text(result, jump))
             return
+        try:
+            caller = self.caller(interaction.guild_id, interaction.user, interaction.channel)
+        except TurnError as error:
+            await tell(interaction, str(error))
+            return
         await interaction.response.defer(thinking=True)
         status = await interaction.followup.send("⏳ Queued…", wait=True)
         run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
-        work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status))
+        work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status), caller)
         await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action=action)
 
     async def rewrite(self, interaction: discord.Interaction, image: StoredImage, prompt: str) -> None:
+        try:
+            caller = self.caller(interaction.guild_id, interaction.user, interaction.channel)
+        except TurnError as error:
+            await tell(interaction, str(error))
+            return
         await interaction.response.defer(thinking=True)
         status = await interaction.followup.send("⏳ Queued…", wait=True)
         work = self.bot.engine.rewrite(
-            image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status)
+            image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status), caller
         )
         await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action="edit")
 

@@ -43,6 +43,7 @@ def image_text(result: TurnResult, image: StoredImage) -> str:
     if cost:
         details.append(cost)
     lines.append("-# " + " · ".join(details))
+    lines.extend(f"-# ⚖️ {note}" for note in result.notes)
     return "\n".join(lines)
 
 
