@@ -86,7 +86,7 @@ def build_bot(
         output.detector(config.moderation.output_check == "auto"),
         config.moderation.output_action,
     )
-    studio = Studio(StudioStore(store.db), config.studio, config.defaults.steps)
+    studio = Studio(StudioStore(store.db), config.studio, config.defaults)
     engine = Conversations(store, client, config.bot, uploads, gate, studio)
     return AtelierBot(config, engine, gate, studio, **options)
 

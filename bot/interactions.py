@@ -11,6 +11,13 @@ log = get_logger("bot.interactions")
 SOMETHING_WRONG = "⚠️ Something went wrong on our side; the details are in the bot's log."
 
 
+def is_manager(interaction: discord.Interaction) -> bool:
+    """Manage Server, checked by the bot itself: Discord's default command permissions can be changed by
+    anyone who manages the server's integrations."""
+    member = interaction.user
+    return isinstance(member, discord.Member) and member.guild_permissions.manage_guild
+
+
 async def tell(interaction: discord.Interaction, text: str, view: discord.ui.View | None = None) -> None:
     """One short ephemeral line, whether or not the interaction was answered already."""
     options = {"view": view} if view is not None else {}

@@ -9,7 +9,8 @@ import discord
 from discord.ext import commands
 
 from bot.exts.moderation import ModerationAdmin
-from bot.interactions import tell
+from bot.exts.studio import StudioAdmin
+from bot.interactions import is_manager, tell
 
 if TYPE_CHECKING:
     from bot.app import AtelierBot
@@ -17,12 +18,9 @@ if TYPE_CHECKING:
 NOT_ALLOWED = "You need the Manage Server permission to change Atelier's settings or read its logs."
 
 
-def is_manager(interaction: discord.Interaction) -> bool:
-    member = interaction.user
-    return isinstance(member, discord.Member) and member.guild_permissions.manage_guild
-
-
-class Atelier(ModerationAdmin, commands.GroupCog, group_name="atelier", group_description="Atelier's server settings"):
+class Atelier(
+    ModerationAdmin, StudioAdmin, commands.GroupCog, group_name="atelier", group_description="Atelier's server settings"
+):
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot
         super().__init__()

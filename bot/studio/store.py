@@ -123,12 +123,15 @@ class StudioStore:
         ).fetchone()
         return seconds, watt_hours
 
-    def per_day(self, guild_id: int, since: datetime.datetime) -> list[tuple[datetime.date, int, float, float]]:
+    def per_day(
+        self, guild_id: int, since: datetime.datetime, user_id: int | None = None
+    ) -> list[tuple[datetime.date, int, float, float]]:
         """(day, images, device seconds, joules) per UTC day with any charge."""
+        member = "" if user_id is None else " and user_id = ?"
         rows = self.db.execute(
             "select date(created_at, 'unixepoch') as day, sum(images), sum(device_seconds), sum(joules) "
-            "from charges where guild_id = ? and created_at >= ? group by day order by day",
-            [guild_id, since.timestamp()],
+            f"from charges where guild_id = ? and created_at >= ?{member} group by day order by day",
+            [guild_id, since.timestamp(), *([] if user_id is None else [user_id])],
         ).fetchall()
         return [(datetime.date.fromisoformat(day), images, seconds, joules) for day, images, seconds, joules in rows]
 

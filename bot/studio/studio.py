@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
-from atelier.config import StudioConfig
+from atelier.config import DefaultsConfig, StudioConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.service_client import JobStatus
@@ -32,13 +33,14 @@ class Studio:
         self,
         store: StudioStore,
         settings: StudioConfig,
-        default_steps: int,
+        defaults: DefaultsConfig,
         clock: Callable[[], datetime.datetime] = utc_now,
     ) -> None:
         self.store = store
         self.settings = settings
         self.limits = Limits.from_config(settings)
-        self.default_steps = default_steps
+        # The service's defaults (the same config file): what a request that names no size or steps gets.
+        self.defaults = defaults
         self.clock = clock
         self._queues: dict[int, FairQueue] = {}
 
@@ -87,7 +89,9 @@ class Studio:
                 f"You've used today's budget for the {caller.tier} tier; it starts again <t:{reset}:R> "
                 f"(<t:{reset}:t>). /usage shows what you used."
             )
-        return fit(request, caller.limits, caller.tier, self.default_steps)
+        if request.width is None and max(self.defaults.width, self.defaults.height) > caller.limits.max_side:
+            request = replace(request, width=self.defaults.width, height=self.defaults.height)
+        return fit(request, caller.limits, caller.tier, self.defaults.steps)
 
     def queue(self, guild_id: int) -> FairQueue:
         if guild_id not in self._queues:

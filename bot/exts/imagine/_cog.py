@@ -19,6 +19,7 @@ from bot.exts.provenance import provenance_embed
 from bot.interactions import SOMETHING_WRONG, tell
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
+from bot.studio.preferences import ASPECTS, Preferences, apply, owner_only
 from bot.studio.tiers import Caller
 
 if TYPE_CHECKING:
@@ -26,13 +27,6 @@ if TYPE_CHECKING:
 
 log = get_logger("bot.exts.imagine")
 
-ASPECTS = {
-    "square": (512, 512),
-    "portrait": (512, 768),
-    "landscape": (768, 512),
-    "wide": (912, 512),
-    "tall": (512, 912),
-}
 TURN_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 MENTION = re.compile(r"<@[!&]?\d+>")
 PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
@@ -85,13 +79,50 @@ class Imagine(commands.Cog):
         self.bot = bot
 
     def caller(self, guild_id: int | None, member: discord.abc.User, channel) -> Caller | None:
-        """The member placed in their server's tier; ``NotAllowed`` (a ``TurnError``) says why not."""
+        """The member placed in their server's tier; ``NotAllowed`` (a ``TurnError``) says why not. In DMs the
+        server is the one the conversation started in, and the member's roles are those it knows of them."""
         if guild_id is None:
             return None
         studio = self.bot.studio
-        studio.check_channel(guild_id, channel.id, getattr(channel, "parent_id", None))
+        if not isinstance(channel, discord.DMChannel):
+            studio.check_channel(guild_id, channel.id, getattr(channel, "parent_id", None))
+        if not isinstance(member, discord.Member):
+            guild = self.bot.get_guild(guild_id)
+            member = (guild.get_member(member.id) if guild else None) or member
         roles = {role.id for role in getattr(member, "roles", ())}
         return studio.caller(guild_id, member.id, roles, channel.id)
+
+    def preferences(self, guild_id: int | None, user_id: int) -> Preferences:
+        """The member's own settings over their server's defaults."""
+        store = self.bot.studio.store
+        server = store.server_defaults(guild_id).get("preferences", {}) if guild_id else {}
+        return Preferences.from_json(store.member_settings(user_id)).over(Preferences.from_json(server))
+
+    async def _private_conversation(self, interaction: discord.Interaction, private: str, prompt: str):
+        """A conversation only its member sees: in ephemeral replies, or in their DMs (buttons carry it on)."""
+        if private == "dm":
+            try:
+                channel = await interaction.user.create_dm()
+                status = await channel.send("⏳ Queued…")
+            except discord.HTTPException:
+                private = "ephemeral"  # their DMs are closed to the bot
+            else:
+                await interaction.followup.send("📬 Your image is on its way to your DMs.", ephemeral=True)
+        if private == "ephemeral":
+            status = await interaction.followup.send("⏳ Queued…", ephemeral=True, wait=True)
+            channel = EphemeralFollowups(interaction)
+            conversation = f"private-{interaction.id}"
+        else:
+            conversation = str(channel.id)
+        self.bot.store.open_conversation(
+            conversation,
+            surface=f"discord-{private}",
+            title=prompt,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            owner_id=interaction.user.id,
+        )
+        return conversation, channel, status
 
     def _is_conversation(self, channel: discord.abc.Messageable) -> bool:
         # Threads the bot opened are conversations, cached by discord.py or not (an archived thread isn't).
@@ -116,7 +147,7 @@ class Imagine(commands.Cog):
         negative: str | None = None,
         size: str | None = None,
         seed: app_commands.Range[int, 0, 4294967295] | None = None,
-        count: app_commands.Range[int, 1, 4] = 1,
+        count: app_commands.Range[int, 1, 4] | None = None,
         steps: app_commands.Range[int, 1, 150] | None = None,
         guidance: app_commands.Range[float, 0.0, 30.0] | None = None,
         image: discord.Attachment | None = None,
@@ -126,7 +157,18 @@ class Imagine(commands.Cog):
             if not self._is_conversation(channel) and not isinstance(channel, discord.TextChannel):
                 raise TurnError("Use /imagine in a text channel (or in one of my conversation threads).")
             caller = self.caller(interaction.guild_id, interaction.user, channel)
-            width, height = parse_size(size) if size else (None, None)
+            preferences = self.preferences(interaction.guild_id, interaction.user.id)
+            defaults = self.bot.config.defaults
+            draw = apply(
+                preferences,
+                prompt=prompt,
+                negative=negative or "",
+                size=parse_size(size) if size else None,
+                steps=steps,
+                count=count,
+                default_size=(defaults.width, defaults.height),
+                default_steps=defaults.steps,
+            )
             if image is not None:
                 check_attachment(self.bot, image)
             # Refuse before opening a thread for a prompt the server's rules don't allow.
@@ -135,8 +177,8 @@ class Imagine(commands.Cog):
                 guild_id=interaction.guild_id,
                 nsfw=channel.is_nsfw() if hasattr(channel, "is_nsfw") else False,
                 user_id=interaction.user.id,
-                prompt=prompt,
-                negative=negative or "",
+                prompt=draw.prompt,
+                negative=draw.negative,
                 early=True,
             )
         except Refused as refusal:
@@ -145,16 +187,20 @@ class Imagine(commands.Cog):
         except TurnError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return
+        in_thread = self._is_conversation(channel)
+        private = None if in_thread else preferences.private if preferences.private != "off" else None
         # Discord wants an answer within 3 s: defer before downloading or generating anything.
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=private is not None)
         try:
             upload = await read_attachment(self.bot, image) if image else None
         except TurnError as error:
-            await interaction.followup.send(f"⚠️ {error}")
+            await interaction.followup.send(f"⚠️ {error}", ephemeral=private is not None)
             return
-        if self._is_conversation(channel):
-            thread = channel
+        if in_thread:
+            where = channel
             status = await interaction.followup.send("⏳ Queued…", wait=True)
+        elif private is not None:
+            conversation, where, status = await self._private_conversation(interaction, private, draw.prompt)
         else:
             opening = await interaction.followup.send(
                 f"🎨 **{thread_name(prompt)}**: the conversation continues in the thread", wait=True
@@ -175,23 +221,26 @@ class Imagine(commands.Cog):
                 nsfw=channel.is_nsfw(),
             )
             status = await thread.send("⏳ Queued…")
-        log.info("imagine", guild=interaction.guild_id, conversation=thread.id, user=interaction.user.id)
+            where = thread
+        if private is None:
+            conversation = str(where.id)
+        log.info("imagine", guild=interaction.guild_id, conversation=conversation, user=interaction.user.id)
         work = self.bot.engine.imagine(
-            str(thread.id),
+            conversation,
             interaction.user.id,
-            prompt,
-            negative=negative or "",
-            width=width,
-            height=height,
+            draw.prompt,
+            negative=draw.negative,
+            width=draw.width,
+            height=draw.height,
             seed=seed,
-            count=count,
-            steps=steps,
+            count=draw.count,
+            steps=draw.steps,
             guidance=guidance,
             upload=upload,
             progress=ProgressMessage(status),
             caller=caller,
         )
-        await self.run_turn(work, status, thread, guild=interaction.guild_id, conversation=thread.id)
+        await self.run_turn(work, status, where, guild=interaction.guild_id, conversation=conversation)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -233,11 +282,19 @@ class Imagine(commands.Cog):
     # ---------------------------------------------------------------- buttons and the Edit modal
 
     async def press(self, interaction: discord.Interaction, action: str, service_id: str) -> None:
-        image = self.bot.store.by_service_id(service_id)
-        if image is None or not self.bot.store.belongs_to(image.conversation, interaction.guild_id):
+        store = self.bot.store
+        image = store.by_service_id(service_id)
+        conversation = store.conversation(image.conversation) if image is not None else None
+        if conversation is None or not _may_see(conversation, interaction):
             await interaction.response.send_message(GONE, ephemeral=True)
             return
-        log.info("button", action=action, guild=interaction.guild_id, conversation=image.conversation)
+        guild_id = conversation["guild_id"]
+        log.info("button", action=action, guild=guild_id, conversation=image.conversation)
+        owner = image.author_id if image.author_id is not None else conversation["owner_id"]
+        locked = owner_only(self.bot.studio.store.server_defaults(guild_id).get("buttons", {})) if guild_id else ()
+        if action in locked and interaction.user.id != owner:
+            await tell(interaction, f"Only <@{owner}>, who made #{image.number}, can use this button here.")
+            return
         engine = self.bot.engine
         if action == "edit":
             await interaction.response.send_modal(EditModal(image))
@@ -261,7 +318,7 @@ class Imagine(commands.Cog):
             await interaction.response.send_message(moved_text(result, jump))
             return
         try:
-            caller = self.caller(interaction.guild_id, interaction.user, interaction.channel)
+            caller = self.caller(guild_id, interaction.user, interaction.channel)
         except TurnError as error:
             await tell(interaction, str(error))
             return
@@ -273,7 +330,8 @@ class Imagine(commands.Cog):
 
     async def rewrite(self, interaction: discord.Interaction, image: StoredImage, prompt: str) -> None:
         try:
-            caller = self.caller(interaction.guild_id, interaction.user, interaction.channel)
+            guild_id = self.bot.store.conversation(image.conversation)["guild_id"]
+            caller = self.caller(guild_id, interaction.user, interaction.channel)
         except TurnError as error:
             await tell(interaction, str(error))
             return
@@ -329,6 +387,23 @@ class Imagine(commands.Cog):
             if made.outcome != "hold":
                 attachment = message.attachments[0].id if message.attachments else None
                 self.bot.store.attach_message(made.image.conversation, made.image.number, message.id, attachment)
+
+
+def _may_see(conversation: dict, interaction: discord.Interaction) -> bool:
+    """A conversation is its server's; in DMs, its member's. Another server's images are refused by id."""
+    if interaction.guild_id is None:
+        return conversation["owner_id"] == interaction.user.id
+    return conversation["guild_id"] == interaction.guild_id
+
+
+class EphemeralFollowups:
+    """Where the further images of a private turn go: more replies only the member sees."""
+
+    def __init__(self, interaction: discord.Interaction) -> None:
+        self.interaction = interaction
+
+    async def send(self, **message) -> discord.WebhookMessage:
+        return await self.interaction.followup.send(**message, ephemeral=True, wait=True)
 
 
 async def _quietly(edit) -> None:

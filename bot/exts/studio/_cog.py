@@ -1,0 +1,160 @@
+"""A member's side of the studio: /usage (what they used and what is left), /queue (their turns waiting or
+running, with Cancel) and /settings (their own defaults for /imagine)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from atelier.logs import get_logger
+from bot.exts.studio._text import left_text, limits_text, spent_text
+from bot.interactions import is_manager, tell
+from bot.service_client import ServiceRejected, ServiceUnavailable
+from bot.studio.budget import month_start
+from bot.studio.preferences import ASPECTS, QUALITIES, Preferences
+from bot.studio.studio import NotAllowed
+
+if TYPE_CHECKING:
+    from bot.app import AtelierBot
+
+log = get_logger("bot.exts.studio")
+
+Aspect = Literal["square", "portrait", "landscape", "wide", "tall"]
+Quality = Literal["draft", "standard", "high"]
+Privacy = Literal["off", "ephemeral", "dm"]
+assert set(Aspect.__args__) == set(ASPECTS) and set(Quality.__args__) == set(QUALITIES)
+
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier:cancel:(?P<ticket>\d+)"):
+    def __init__(self, ticket: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Cancel {ticket}",
+                emoji="✖️",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"atelier:cancel:{ticket}",
+            )
+        )
+        self.ticket = ticket
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item, match) -> CancelButton:
+        return cls(int(match["ticket"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.get_cog("Studio").cancel(interaction, self.ticket)
+
+
+class Studio(commands.Cog):
+    def __init__(self, bot: AtelierBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="usage", description="What you used today and this month, and what is left")
+    @app_commands.guild_only()
+    async def usage(self, interaction: discord.Interaction) -> None:
+        studio = self.bot.studio
+        member = interaction.user
+        try:
+            caller = studio.caller(interaction.guild_id, member.id, {role.id for role in member.roles}, None)
+        except NotAllowed as refusal:
+            await tell(interaction, str(refusal))
+            return
+        today = studio.today(caller)
+        month = studio.store.spent(interaction.guild_id, month_start(studio.clock()), member.id)
+        grid = studio.settings.grid_gco2_per_kwh
+        reset = int(studio.next_reset(interaction.guild_id).timestamp())
+        embed = discord.Embed(title="Your Atelier usage", colour=discord.Colour.blurple())
+        embed.add_field(name="Today", value=spent_text(today, grid), inline=False)
+        embed.add_field(name="This month", value=spent_text(month, grid), inline=False)
+        embed.add_field(name="Left today", value=left_text(studio.allowance(caller), today), inline=False)
+        embed.add_field(name="Resets", value=f"<t:{reset}:R> (<t:{reset}:t>)", inline=True)
+        embed.add_field(name=f"Your tier: {caller.tier}", value=limits_text(caller.limits), inline=False)
+        embed.set_footer(text=f"CO₂ estimated at {grid:g} g/kWh")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="queue", description="Your images waiting or running (admins see everyone's)")
+    @app_commands.guild_only()
+    async def queue(self, interaction: discord.Interaction) -> None:
+        everyone = is_manager(interaction)
+        tickets = [
+            ticket
+            for ticket in self.bot.studio.queue(interaction.guild_id).tickets()
+            if everyone or ticket.member == interaction.user.id
+        ]
+        if not tickets:
+            await tell(interaction, "Nothing is waiting or running." if everyone else "You have nothing waiting.")
+            return
+        lines, view = [], discord.ui.View(timeout=None)
+        for ticket in tickets[:20]:
+            where = "running" if ticket.granted else f"position {ticket.position}"
+            who = f"<@{ticket.member}> · " if everyone else ""
+            lines.append(f"`{ticket.number}` {who}{where} · {ticket.label} · <#{ticket.conversation}>")
+            if len(view.children) < 20:
+                view.add_item(CancelButton(ticket.number))
+        await interaction.response.send_message("\n".join(lines)[:1990], view=view, ephemeral=True)
+
+    async def cancel(self, interaction: discord.Interaction, number: int) -> None:
+        queue = self.bot.studio.queue(interaction.guild_id)
+        ticket = queue.find(number)
+        if ticket is None:
+            await tell(interaction, f"`{number}` has already finished.")
+            return
+        if ticket.member != interaction.user.id and not is_manager(interaction):
+            await tell(interaction, "Only its member or an admin can cancel it.")
+            return
+        if queue.cancel(ticket):
+            await tell(interaction, f"✅ `{number}` was cancelled before it started.")
+            return
+        if ticket.job is None:
+            await tell(interaction, f"`{number}` is being sent to the image service: try again in a moment.")
+            return
+        try:
+            await self.bot.engine.client.cancel(ticket.job)
+        except (ServiceUnavailable, ServiceRejected) as exc:
+            log.warning("studio.cancel_failed", guild=interaction.guild_id, job=ticket.job, error=str(exc))
+            await tell(interaction, "The image service didn't take the cancel; it may have just finished.")
+            return
+        log.info("studio.cancelled", guild=interaction.guild_id, job=ticket.job, user=interaction.user.id)
+        await tell(interaction, f"✅ `{number}` is being stopped.")
+
+    @app_commands.command(name="settings", description="Your defaults for /imagine")
+    @app_commands.describe(
+        aspect="Shape when you give no size",
+        count="Images per /imagine when you give no count",
+        quality="draft: fast and small; high: more steps and pixels (within your tier)",
+        style="Added to every new prompt, e.g. 'watercolour'",
+        private="Where your /imagine results go: a thread (off), only you (ephemeral), or your DMs",
+        reset="Forget all your settings",
+    )
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        aspect: Aspect | None = None,
+        count: app_commands.Range[int, 1, 4] | None = None,
+        quality: Quality | None = None,
+        style: app_commands.Range[str, 0, 200] | None = None,
+        private: Privacy | None = None,
+        reset: bool = False,
+    ) -> None:
+        store = self.bot.studio.store
+        current = Preferences() if reset else Preferences.from_json(store.member_settings(interaction.user.id))
+        changes = {
+            key: value
+            for key, value in {
+                "aspect": aspect,
+                "count": count,
+                "quality": quality,
+                "style": style,
+                "private": private,
+            }.items()
+            if value is not None
+        }
+        if changes or reset:
+            current = current.changed(**changes)
+            store.save_member_settings(interaction.user.id, current.to_json())
+        shown = current.to_json()
+        text = "\n".join(f"{key}: **{value}**" for key, value in shown.items()) or "none: the server's defaults apply"
+        await tell(interaction, f"{'✅ Saved. ' if changes or reset else ''}Your settings:\n{text}")

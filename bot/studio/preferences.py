@@ -1,0 +1,103 @@
+"""Members' and servers' own defaults for /imagine: a member's setting wins, else the server's, else the
+built-in one; whatever the member types in /imagine wins over all of them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+ASPECTS = {
+    "square": (512, 512),
+    "portrait": (512, 768),
+    "landscape": (768, 512),
+    "wide": (912, 512),
+    "tall": (512, 912),
+}
+# Quality scales the service's default steps and the picture's sides (the tier still caps both).
+QUALITIES = {"draft": (0.5, 0.75), "standard": (1.0, 1.0), "high": (1.5, 1.5)}
+PRIVACY = ("off", "ephemeral", "dm")
+# Buttons anyone may press unless the server says otherwise; the rest only the image's owner.
+BUTTONS = ("var", "reroll", "edit", "up", "undo")
+OWNER_ONLY = frozenset({"edit", "undo"})
+
+
+@dataclass(frozen=True)
+class Preferences:
+    aspect: str | None = None
+    count: int | None = None
+    quality: str | None = None
+    style: str | None = None
+    private: str | None = None
+    # Servers only: put before every negative prompt.
+    negative: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> Preferences:
+        names = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+    def to_json(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    def changed(self, **changes) -> Preferences:
+        """Set some values; an empty string unsets one (it inherits again)."""
+        return replace(self, **{key: (None if value == "" else value) for key, value in changes.items()})
+
+    def over(self, base: Preferences) -> Preferences:
+        return Preferences(
+            **{field.name: getattr(self, field.name) or getattr(base, field.name) for field in fields(self)}
+        )
+
+
+@dataclass(frozen=True)
+class Draw:
+    """What /imagine sends once preferences are applied."""
+
+    prompt: str
+    negative: str
+    width: int | None
+    height: int | None
+    steps: int | None
+    count: int
+
+
+def apply(
+    preferences: Preferences,
+    *,
+    prompt: str,
+    negative: str,
+    size: tuple[int, int] | None,
+    steps: int | None,
+    count: int | None,
+    default_size: tuple[int, int],
+    default_steps: int,
+) -> Draw:
+    step_scale, side_scale = QUALITIES[preferences.quality or "standard"]
+    if size is None:
+        width, height = ASPECTS[preferences.aspect] if preferences.aspect else default_size
+        if side_scale != 1.0:
+            width, height = (max(64, int(side * side_scale) // 8 * 8) for side in (width, height))
+        size = (width, height) if (width, height) != default_size else None
+    if steps is None and step_scale != 1.0:
+        steps = max(1, round(default_steps * step_scale))
+    style = preferences.style
+    if style and style.lower() not in prompt.lower():
+        prompt = f"{prompt}, {style}"
+    if preferences.negative:
+        negative = f"{preferences.negative}, {negative}" if negative else preferences.negative
+    return Draw(
+        prompt=prompt,
+        negative=negative,
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+        steps=steps,
+        count=count or preferences.count or 1,
+    )
+
+
+def owner_only(server_buttons: dict) -> frozenset[str]:
+    """The buttons only an image's owner may press on this server."""
+    chosen = set(OWNER_ONLY)
+    for button, who in server_buttons.items():
+        if button in BUTTONS:
+            (chosen.add if who == "owner" else chosen.discard)(button)
+    return frozenset(chosen)
