@@ -87,7 +87,7 @@ class StudioStore:
 
     def charge(self, job: str, **row) -> None:
         """Record what a finished job cost, once: a job posted again after a restart is not charged twice."""
-        self.db["charges"].insert({"job": job, **row, "created_at": time.time()}, ignore=True)
+        self.db["charges"].insert({"job": job, "created_at": time.time(), **row}, ignore=True)
 
     def spent(
         self,

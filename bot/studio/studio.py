@@ -133,6 +133,7 @@ class Studio:
             device_seconds=status.usage.device_seconds,
             joules=status.usage.joules,
             estimated=int(status.usage.estimated),
+            created_at=self.clock().timestamp(),
         )
         log.info(
             "studio.charged",
