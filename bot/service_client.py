@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
 
-POLL_SECONDS = 0.5
+# How long one GET /v1/jobs/{job}?wait= may hold on for a change (the service allows up to 30 s).
+LONG_POLL_SECONDS = 25
+# Only for a service too old to long-poll (its answers carry no version): the pause between plain polls.
+LEGACY_POLL_SECONDS = 0.5
 # A job that hasn't finished after this long is given up on (the service may have lost it).
 WAIT_LIMIT_SECONDS = 30 * 60
+# Retries while the service is unreachable: 0.25 s, doubling up to 5 s, each with jitter.
+BACKOFF_FIRST_SECONDS = 0.25
+BACKOFF_MAX_SECONDS = 5.0
+# The state reported to ``progress`` while the service is unreachable: not one the service itself reports.
+WAITING_FOR_SERVICE = "waiting_for_service"
+# Answers from a proxy (or a stopping server) in front of the service, unless the service itself wrote them.
+GATEWAY_STATUSES = frozenset({502, 503, 504})
 
 
 class ServiceUnavailable(Exception):
-    """Nobody answers at the service's address, or it stopped answering."""
+    """Nobody answers at the service's address, or it stopped answering (a proxy's 502/503/504 included)."""
 
 
 class ServiceRejected(Exception):
@@ -58,6 +70,8 @@ class JobStatus:
     error: str | None = None
     model: str | None = None
     usage: Usage = Usage()
+    # Changes whenever anything above changes; the long poll's ``seen``. None from a service too old to send it.
+    version: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -80,17 +94,46 @@ class JobStatus:
             error=body.get("error"),
             model=body.get("model"),
             usage=Usage(**(body.get("usage") or {})),
+            version=body.get("version"),
         )
+
+    def _shown(self) -> tuple:
+        """What a progress report shows."""
+        return self.state, self.queue_position, self.step
 
 
 Progress = Callable[[JobStatus], Awaitable[None]]
+Waiting = Callable[[], Awaitable[None]]
+
+
+class _Outage:
+    """Retries while the service is unreachable: exponential backoff with jitter, for ``patience`` seconds
+    in all since the first failure."""
+
+    def __init__(self, patience: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._deadline = self._loop.time() + patience
+        self._delay = BACKOFF_FIRST_SECONDS
+
+    async def pause(self, failure: ServiceUnavailable) -> None:
+        """Sleep before the next try, or raise ``failure`` once patience has run out."""
+        left = self._deadline - self._loop.time()
+        if left <= 0:
+            raise failure
+        await asyncio.sleep(min(left, self._delay * random.uniform(0.5, 1.0)))
+        self._delay = min(self._delay * 2, BACKOFF_MAX_SECONDS)
 
 
 class GenerationClient:
-    def __init__(self, base_url: str, token: str = "", timeout: float = 30.0) -> None:
+    """``timeout``: the most one ordinary request may take (a long poll gets its wait on top); ``patience``:
+    how long ``wait`` (and a submission with an idempotency key) rides out an unreachable service."""
+
+    def __init__(self, base_url: str, token: str = "", timeout: float = 30.0, patience: float = 180.0) -> None:
         self.base_url = base_url.rstrip("/")
+        self.patience = patience
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._long_poll_timeout = aiohttp.ClientTimeout(total=LONG_POLL_SECONDS + timeout)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> GenerationClient:
@@ -116,7 +159,13 @@ class GenerationClient:
         if response.status >= 400:
             try:
                 error = (await response.json(content_type=None))["error"]
-            except (ValueError, KeyError, TypeError, aiohttp.ContentTypeError):
+                if not isinstance(error, dict):
+                    raise TypeError("not a service error")
+            except (ValueError, KeyError, TypeError, aiohttp.ClientError, TimeoutError):
+                if response.status in GATEWAY_STATUSES:
+                    raise ServiceUnavailable(
+                        f"the generation service at {self.base_url} is not reachable (HTTP {response.status})"
+                    ) from None
                 error = {"code": "http_error", "message": f"HTTP {response.status}", "field": None}
             finally:
                 response.release()
@@ -140,9 +189,18 @@ class GenerationClient:
     async def health(self) -> dict:
         return await self._json("GET", "/healthz")
 
-    async def generate(self, prompt: str, **params) -> JobStatus:
+    async def generate(
+        self,
+        prompt: str,
+        *,
+        idempotency_key: str | None = None,
+        waiting: Waiting | None = None,
+        **params,
+    ) -> JobStatus:
+        """Queue a generation. With ``idempotency_key`` the service makes one job per key, so a submission the
+        service doesn't answer is retried within ``patience``; ``waiting`` is awaited once when that starts."""
         body = {"prompt": prompt, **{key: value for key, value in params.items() if value is not None}, "wait": False}
-        return JobStatus.from_json(await self._json("POST", "/v1/generate", json=body))
+        return await self._submit("/v1/generate", lambda: {"json": body}, idempotency_key, waiting)
 
     async def edit(
         self,
@@ -151,32 +209,94 @@ class GenerationClient:
         parent: str | None = None,
         upload: bytes | None = None,
         upload_type: str = "image/png",
+        idempotency_key: str | None = None,
+        waiting: Waiting | None = None,
         **params,
     ) -> JobStatus:
+        """Queue an edit of ``parent`` (an image id) or of ``upload``; retries as ``generate`` does."""
         body = {"prompt": prompt, **{key: value for key, value in params.items() if value is not None}, "wait": False}
-        if upload is None:
-            return JobStatus.from_json(await self._json("POST", "/v1/edit", json={**body, "parent": parent}))
-        form = aiohttp.FormData()
-        form.add_field("params", json.dumps(body), content_type="application/json")
-        form.add_field("image", upload, filename="upload", content_type=upload_type)
-        return JobStatus.from_json(await self._json("POST", "/v1/edit", data=form))
+
+        def options() -> dict:
+            if upload is None:
+                return {"json": {**body, "parent": parent}}
+            # A form is spent once sent: each try builds its own.
+            form = aiohttp.FormData()
+            form.add_field("params", json.dumps(body), content_type="application/json")
+            form.add_field("image", upload, filename="upload", content_type=upload_type)
+            return {"data": form}
+
+        return await self._submit("/v1/edit", options, idempotency_key, waiting)
+
+    async def _submit(
+        self, path: str, options: Callable[[], dict], key: str | None, waiting: Waiting | None
+    ) -> JobStatus:
+        headers = {"Idempotency-Key": key} if key is not None else None
+        outage: _Outage | None = None
+        while True:
+            try:
+                return JobStatus.from_json(await self._json("POST", path, headers=headers, **options()))
+            except ServiceUnavailable as failure:
+                if key is None:
+                    raise  # without a key a retry could make a second job
+                if outage is None:
+                    outage = _Outage(self.patience)
+                    if waiting is not None:
+                        await waiting()
+                await outage.pause(failure)
 
     async def job(self, job_id: str) -> JobStatus:
         return JobStatus.from_json(await self._json("GET", f"/v1/jobs/{job_id}"))
 
+    async def cancel(self, job_id: str) -> JobStatus:
+        """Cancel a queued job now or a running one at its next step; its status as the service answers it
+        (``cancelled``, or still ``running`` until the step ends). A finished job: ServiceRejected ``job_finished``."""
+        return JobStatus.from_json(await self._json("DELETE", f"/v1/jobs/{job_id}"))
+
+    async def _changed(self, status: JobStatus) -> JobStatus:
+        """The job's status once it differs from ``status``, or after the long poll's wait, unchanged."""
+        if status.version is None:
+            await asyncio.sleep(LEGACY_POLL_SECONDS)
+            return await self.job(status.job)
+        query = {"wait": str(LONG_POLL_SECONDS), "seen": status.version}
+        body = await self._json("GET", f"/v1/jobs/{status.job}", params=query, timeout=self._long_poll_timeout)
+        return JobStatus.from_json(body)
+
     async def wait(self, status: JobStatus, progress: Progress | None = None) -> JobStatus:
-        """Poll until the job ends, reporting each change of queue position or step."""
-        last = None
-        deadline = asyncio.get_running_loop().time() + WAIT_LIMIT_SECONDS
-        while not status.finished:
-            if asyncio.get_running_loop().time() > deadline:
-                raise ServiceUnavailable(f"job {status.job} did not finish within {WAIT_LIMIT_SECONDS // 60} minutes")
-            seen = (status.state, status.queue_position, status.step)
-            if progress is not None and seen != last:
+        """Follow the job until it ends with long polls, reporting each change of state, queue position or step.
+
+        While the service is unreachable it retries for ``patience`` seconds, reporting a status in state
+        ``waiting_for_service`` once, then raises ServiceUnavailable; a job the service no longer knows when it
+        answers again raises ServiceRejected ``job_lost``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_LIMIT_SECONDS
+        shown = None
+        outage: _Outage | None = None
+        while True:
+            if progress is not None and outage is None and status._shown() != shown:
+                shown = status._shown()
                 await progress(status)
-            last = seen
-            await asyncio.sleep(POLL_SECONDS)
-            status = await self.job(status.job)
+            if status.finished:
+                break
+            if loop.time() > deadline:
+                raise ServiceUnavailable(f"job {status.job} did not finish within {WAIT_LIMIT_SECONDS // 60} minutes")
+            try:
+                status = await self._changed(status)
+            except ServiceUnavailable as failure:
+                if outage is None:
+                    outage = _Outage(self.patience)
+                    if progress is not None:
+                        shown = (WAITING_FOR_SERVICE, None, None)
+                        await progress(dataclasses.replace(status, state=WAITING_FOR_SERVICE, queue_position=None))
+                await outage.pause(failure)
+            except ServiceRejected as exc:
+                if exc.status == 404 and exc.code == "not_found":
+                    raise ServiceRejected(
+                        404, "job_lost", f"the generation service no longer knows job {status.job}", "job"
+                    ) from exc
+                raise
+            else:
+                outage = None
         if status.state == "failed":
             raise ServiceRejected(500, "job_failed", status.error or "the job failed")
         if status.state == "cancelled":

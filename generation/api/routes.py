@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import math
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -31,6 +32,8 @@ from generation.store import is_image_id, sha256_hex
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_IDEMPOTENCY_KEY = 255
+# The longest a GET /v1/jobs/{job}?wait= may hold on for a change, in seconds.
+MAX_LONG_POLL = 30
 
 
 # ---------------------------------------------------------------- answers
@@ -47,13 +50,15 @@ def _image_json(request: web.Request, image: ImageResult) -> dict:
 
 
 def _job_json(request: web.Request, job: Job) -> dict:
+    queue = request.app[keys.QUEUE]
     body = {
         "job": job.id,
         "kind": job.kind,
         "state": str(job.state),
+        "version": queue.version(job),
         "step": job.step,
         "total_steps": job.total_steps,
-        "queue_position": request.app[keys.QUEUE].position(job),
+        "queue_position": queue.position(job),
         "model": request.app[keys.BACKEND].name,
         "usage": job.usage.to_json(),
     }
@@ -305,8 +310,42 @@ async def _job(request: web.Request) -> Job:
     return job
 
 
+def _long_poll_seconds(request: web.Request) -> float | None:
+    raw = request.query.get("wait")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds <= MAX_LONG_POLL):  # NaN fails too
+        raise invalid("wait", f"wait must be a number of seconds above 0 and at most {MAX_LONG_POLL} (got {raw!r})")
+    return seconds
+
+
 async def job_status(request: web.Request) -> web.Response:
-    return web.json_response(_job_json(request, await _job(request)))
+    """The job's status; with ``wait`` (seconds) and ``seen`` (the ``version`` of an earlier answer), a long poll:
+    the answer comes when the job's version differs from ``seen``, or after ``wait`` seconds unchanged."""
+    wait = _long_poll_seconds(request)
+    job = await _job(request)
+    if wait is not None:
+        await _changed_since(request, job, request.query.get("seen"), wait)
+    return web.json_response(_job_json(request, job))
+
+
+async def _changed_since(request: web.Request, job: Job, seen: str | None, wait: float) -> None:
+    """Return once the job's version differs from ``seen``, it has ended, the service is stopping, or ``wait``
+    seconds have passed. Only waits: a client hanging up meanwhile leaves the job alone."""
+    stopping = request.app[keys.STOPPING]
+    changed = job.changed  # taken before the version is read, so a change in between still wakes us
+    if job.is_finished or stopping.is_set() or request.app[keys.QUEUE].version(job) != seen:
+        return
+    waits = [asyncio.ensure_future(changed.wait()), asyncio.ensure_future(stopping.wait())]
+    try:
+        await asyncio.wait(waits, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
 
 
 async def cancel_job(request: web.Request) -> web.Response:

@@ -153,6 +153,9 @@ class Job:
     request_hash: str | None = None
     cancel_requested: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    # Counts the changes a client sees (state, step, queue position, the result); long polls wait on ``changed``.
+    revision: int = field(default=0, compare=False)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.spec is not None:
@@ -167,4 +170,19 @@ class Job:
         return self.state in FINISHED_STATES
 
     def report_step(self, step: int) -> None:
+        # Called on the model thread: the worker calls ``touch`` on the event loop once the step is done.
         self.step = min(step, self.total_steps) if self.total_steps else step
+
+    @property
+    def changed(self) -> asyncio.Event:
+        """Set at the next ``touch``: take it before reading the job, then wait on it for what comes after."""
+        return self._changed
+
+    def touch(self) -> None:
+        """Something a client sees has changed: a new revision, and whoever waits for a change wakes up.
+
+        Event loop only; every change is followed by a touch, so a reader never misses one.
+        """
+        self.revision += 1
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -39,6 +40,8 @@ class JobQueue:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._wakeup = asyncio.Event()
         self._being_recorded = 0
+        # Part of every job's version: revisions start again after a restart, versions don't repeat.
+        self.instance = uuid.uuid4().hex[:8]
 
     # ------------------------------------------------------------ the API's side
 
@@ -89,13 +92,18 @@ class JobQueue:
         except ValueError:
             return None
 
+    def version(self, job: Job) -> str:
+        """A token that changes whenever anything a client sees of the job changes (its queue position too)."""
+        return f"{self.instance}.{job.revision}.{self.position(job) or 0}"
+
     async def cancel(self, job: Job) -> None:
         """Cancel a queued job now, or a running one at its next step boundary."""
         if job.state is JobState.QUEUED and job in self._waiting:
-            self._waiting.remove(job)
+            self._left_queue([job])
             job.state = JobState.CANCELLED
             job.error = "cancelled before it started"
             job.finished_at = time.time()
+            job.touch()
             self.release_inputs(job)
             try:
                 await self.database.run(self.job_log.save, job)
@@ -104,6 +112,7 @@ class JobQueue:
             log.info("job.cancelled", job=job.id, running=False)
         elif job.state is JobState.RUNNING:
             job.cancel_requested = True
+            job.touch()
             log.info("job.cancel_requested", job=job.id)
             # Kept, so that a crash before the next step can't bring the job back.
             await self.database.run(self.job_log.save, job)
@@ -146,10 +155,11 @@ class JobQueue:
             taken.append(job)
             samples += job.samples
         now = time.time()
+        self._left_queue(taken)
         for job in taken:
-            self._waiting.remove(job)
             # Running from here on: a cancel now stops it at the worker's next look, never goes missing.
             job.state, job.started_at = JobState.RUNNING, now
+            job.touch()
         return taken
 
     def running(self) -> list[Job]:
@@ -181,12 +191,14 @@ class JobQueue:
             if ended is not None:
                 job.state, job.error = ended
                 job.finished_at = time.time()
+                job.touch()
                 await self.database.run(self.job_log.save, job)
                 self._remember(job)
                 job.finished.set()
                 failed += 1
                 continue
             job.state, job.step = JobState.QUEUED, 0
+            job.touch()
             await self.database.run(self.job_log.save, job)
             for digest in blobs_of(job.spec):
                 self.blobs.hold(digest)
@@ -195,6 +207,16 @@ class JobQueue:
         return queued, failed
 
     # ------------------------------------------------------------ bookkeeping
+
+    def _left_queue(self, jobs: list[Job]) -> None:
+        """Take jobs out of the waiting line: those behind them move up, and their long polls hear of it."""
+        if not jobs:
+            return
+        first = min(self._waiting.index(job) for job in jobs)
+        for job in jobs:
+            self._waiting.remove(job)
+        for behind in self._waiting[first:]:
+            behind.touch()
 
     def _enqueue(self, job: Job) -> None:
         self._waiting.append(job)

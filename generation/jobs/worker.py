@@ -158,6 +158,9 @@ class Worker:
     async def _step(self) -> None:
         batch = list(self.active)
         _, seconds, joules, estimated = await self._timed(self.backend.step, batch)
+        for trajectory in batch:
+            # The backend moved the step on the model thread; the long polls hear of it here, on the loop.
+            trajectory.job.touch()
         self._charge(batch, [t.rows for t in batch], seconds, joules, estimated)
         self.metrics.batch_rows.observe(sum(t.rows for t in batch))
         done = [trajectory for trajectory in batch if trajectory.done]
@@ -233,6 +236,7 @@ class Worker:
             job.step = job.total_steps
             job.timings["total_ms"] = _ms(job.finished_at - job.created_at)
             self.metrics.images.labels(job.kind).inc(len(job.images))
+        job.touch()
         self.metrics.jobs.labels(job.kind, str(state)).inc()
         self.metrics.latency.labels(job.kind).observe(job.finished_at - job.created_at)
         log.info(
@@ -267,6 +271,7 @@ class Worker:
                 continue
             # A stop, not a crash: the job runs again after the restart without losing an attempt.
             job.state, job.step, job.attempts = JobState.QUEUED, 0, max(0, job.attempts - 1)
+            job.touch()
             await self._save(job)
         self._model_thread.shutdown(wait=True, cancel_futures=True)
 
