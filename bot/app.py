@@ -13,7 +13,8 @@ from atelier.config import Config, ConfigError
 from atelier.logs import get_logger
 from bot.conversation.engine import Conversations
 from bot.exts import walk_extensions
-from bot.interactions import SOMETHING_WRONG, tell
+from bot.i18n import CatalogTranslator, _
+from bot.interactions import SOMETHING_WRONG, begin, tell
 from bot.launcher import service_url
 from bot.lifecycle import cancel_on_stop_signals
 from bot.moderation_gate import PromptGate, build_moderator
@@ -55,6 +56,8 @@ class AtelierBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.tree.on_error = self.on_app_command_error
+        self.tree.interaction_check = self.begin_command
+        await self.tree.set_translator(CatalogTranslator())
         for extension in walk_extensions():
             await self.load_extension(extension)
         synced = await self.tree.sync()
@@ -68,11 +71,14 @@ class AtelierBot(commands.Bot):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         self.store.remember_guild(guild.id, guild.name)
 
+    async def begin_command(self, interaction: discord.Interaction) -> bool:
+        return begin(interaction)
+
     async def on_app_command_error(self, interaction: discord.Interaction, error: Exception) -> None:
         if isinstance(error, discord.app_commands.CheckFailure):
             return  # the check has answered the member already
         log.error("command.failed", guild=interaction.guild_id, user=interaction.user.id, exc_info=error)
-        await tell(interaction, SOMETHING_WRONG)
+        await tell(interaction, _(SOMETHING_WRONG))
 
 
 def build_bot(
@@ -94,7 +100,7 @@ def build_bot(
 async def serve(config: Config, url: str) -> None:
     point_at(config)
     store = BotStore(Path(config.bot.database))
-    async with GenerationClient(url, config.service.token) as client:
+    async with GenerationClient(url, config.service.token, patience=config.studio.service_patience_seconds) as client:
         bot = build_bot(config, client, store)
         async with bot:
             await bot.start(config.discord.token)

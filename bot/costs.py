@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import _
 from bot.storage import StoredImage
 
 JOULES_PER_WATT_HOUR = 3600
@@ -12,4 +13,5 @@ def cost_text(image: StoredImage) -> str | None:
     if image.device_seconds is None or image.joules is None:
         return None
     watt_hours = image.joules / JOULES_PER_WATT_HOUR
-    return f"{image.device_seconds:.2g} s GPU, {'~' if image.energy_estimated else ''}{watt_hours:.2g} Wh"
+    energy = f"{'~' if image.energy_estimated else ''}{watt_hours:.2g}"
+    return _("{seconds} s GPU, {energy} Wh", seconds=format(image.device_seconds, ".2g"), energy=energy)

@@ -5,10 +5,21 @@ from __future__ import annotations
 import discord
 
 from atelier.logs import get_logger
+from bot.i18n import N_, use_locale
 
 log = get_logger("bot.interactions")
 
-SOMETHING_WRONG = "⚠️ Something went wrong on our side; the details are in the bot's log."
+# The Discord language each member last used an interaction in, for their plain messages (which carry none).
+MEMBER_LOCALES: dict[int, str] = {}
+SOMETHING_WRONG = N_("⚠️ Something went wrong on our side; the details are in the bot's log.")
+
+
+def begin(interaction: discord.Interaction) -> bool:
+    """Every interaction starts here: replies follow the member's Discord language, which the bot also
+    remembers for their later plain messages in threads."""
+    use_locale(interaction.locale)
+    MEMBER_LOCALES[interaction.user.id] = interaction.locale.value
+    return True
 
 
 def is_manager(interaction: discord.Interaction) -> bool:

@@ -180,3 +180,34 @@ def m004_studio(db: Database) -> None:
     db["member_settings"].create(
         {"user_id": int, "settings": str, "updated_at": float}, pk="user_id", if_not_exists=True
     )
+
+
+@migrations()
+def m005_requests(db: Database) -> None:
+    """Every request the bot sends, recorded before it is sent (so a restart finishes it and posts it once);
+    each conversation's last handled message (so messages missed while offline are answered) and the prompt
+    it was opened with (so a first image that failed still leaves something to edit)."""
+    db["requests"].create(
+        {
+            "key": str,
+            "conversation": str,
+            "author_id": int,
+            "understood": str,
+            "run": str,
+            "cleared": str,
+            "caller": str,
+            "notes": str,
+            "job": str,
+            "state": str,
+            "error": str,
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk="key",
+        if_not_exists=True,
+    )
+    db["requests"].create_index(["state"], if_not_exists=True)
+    db["handled_messages"].create(
+        {"message_id": int, "conversation": str, "created_at": float}, pk="message_id", if_not_exists=True
+    )
+    _add_missing(db, "conversations", {"last_message_id": int, "state": str})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from atelier.config import ModerationConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
+from bot.i18n import N_, _
 from bot.storage import BotStore
 from moderation import Decision, Moderator, Policy, PolicyError, load_ruleset, semantic
 from moderation.output import NudityDetector
@@ -21,13 +22,34 @@ from moderation.output import NudityDetector
 log = get_logger("bot.moderation")
 
 CATEGORY_LABELS = {
-    "person": "real people",
-    "brand": "brands and characters",
-    "artist": "living artists",
-    "sexual": "sexual content",
-    "violence": "graphic violence",
-    "hate": "hate symbols",
+    "person": N_("real people"),
+    "brand": N_("brands and characters"),
+    "artist": N_("living artists"),
+    "sexual": N_("sexual content"),
+    "violence": N_("graphic violence"),
+    "hate": N_("hate symbols"),
 }
+# Categories without a label above, shown by their name (the others' names are choices of /atelier's commands).
+OTHER_CATEGORIES = (N_("minors"), N_("demeaning"), N_("clothing"))
+# The moderation library's reasons (``moderation.engine.REASONS``), marked here so that members read them in their
+# language; tests/bot/test_i18n.py checks this list keeps up with the library.
+REASONS = (
+    N_("Sexual content involving minors is never allowed."),
+    N_("Sexual images of real people are never allowed."),
+    N_("Real people can't be shown in violent or degrading scenes here: leave the person out or change the scene."),
+    N_("Images of real people aren't allowed on this server: describe a fictional person instead."),
+    N_(
+        "Brands, logos and trademarked characters aren't allowed here: describe a generic product or an original "
+        "character."
+    ),
+    N_("Imitating a living artist's style isn't allowed here: describe the style itself (mood, movement, medium)."),
+    N_("Sexual content isn't allowed here."),
+    N_("Graphic violence isn't allowed on this server."),
+    N_("Hate symbols aren't allowed."),
+    N_("Brand and living artists' names are replaced with neutral descriptions on this server."),
+    N_("Allowed, and noted for the server's moderators."),
+    N_("Allowed."),
+)
 
 
 def build_moderator(settings: ModerationConfig) -> Moderator:
@@ -179,5 +201,5 @@ class PromptGate:
 
 
 def _refusal(decision: Decision, case: int) -> str:
-    label = CATEGORY_LABELS.get(decision.category or "", decision.category or "policy")
-    return f"🚫 Not drawn ({label}, case {case}): {decision.reason}"
+    label = CATEGORY_LABELS.get(decision.category or "") or decision.category or N_("policy")
+    return _("🚫 Not drawn ({label}, case {case}): {reason}", label=_(label), case=case, reason=_(decision.reason))

@@ -246,11 +246,60 @@ class BotStore:
             }
         )
 
-    def record_job(self, job_id: str, conversation: str, kind: str, state: str, error: str | None = None) -> None:
+    # ---------------------------------------------------------------- requests to the service
+
+    JSON_COLUMNS = ("run", "cleared", "caller", "notes")
+
+    def begin_request(self, key: str, **request) -> None:
+        """A request about to be sent: "pending", then "sent" (the service took it), "done" (its images are
+        recorded), "posted" (the member saw them) or "failed"."""
         now = time.time()
-        existing = list(self.db["jobs"].rows_where("id = ?", [job_id], limit=1))
-        row = {"id": job_id, "conversation": conversation, "kind": kind, "state": state, "error": error}
-        if existing:
-            self.db["jobs"].update(job_id, {**row, "finished_at": now if state in ("done", "failed") else None})
-        else:
-            self.db["jobs"].insert({**row, "created_at": now})
+        row = {name: json.dumps(value) if name in self.JSON_COLUMNS else value for name, value in request.items()}
+        self.db["requests"].insert({"key": key, **row, "state": "pending", "created_at": now, "updated_at": now})
+
+    def request_sent(self, key: str, job: str) -> None:
+        self.db["requests"].update(key, {"job": job, "state": "sent", "updated_at": time.time()})
+
+    def end_request(self, key: str, state: str, error: str | None = None) -> None:
+        self.db["requests"].update(key, {"state": state, "error": error, "updated_at": time.time()})
+
+    def unfinished_requests(self) -> list[dict]:
+        """Requests a stopped bot left behind, oldest first: not yet shown to their member."""
+        return [
+            {name: json.loads(value) if name in self.JSON_COLUMNS and value else value for name, value in row.items()}
+            for row in self.db["requests"].rows_where("state in ('pending', 'sent', 'done')", order_by="created_at")
+        ]
+
+    # ---------------------------------------------------------------- messages handled
+
+    def take_message(self, conversation: str, message_id: int) -> bool:
+        """Claim a member's message for a turn; False when it was handled already (exactly once, also when
+        messages missed while offline are read again beside new ones)."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                "insert or ignore into handled_messages (message_id, conversation, created_at) values (?, ?, ?)",
+                [message_id, conversation, time.time()],
+            )
+            if cursor.rowcount == 0:
+                return False
+            self.db.execute(
+                "update conversations set last_message_id = max(coalesce(last_message_id, 0), ?) where id = ?",
+                [message_id, conversation],
+            )
+        return True
+
+    def active_conversations(self, since: float, surface: str = "discord") -> list[dict]:
+        """Conversations opened or talked to since ``since``: those whose missed messages are worth reading."""
+        return list(
+            self.db["conversations"].rows_where(
+                "surface = ? and (created_at >= ? or id in (select conversation from turns where created_at >= ?))",
+                [surface, since, since],
+            )
+        )
+
+    def set_opening_state(self, conversation: str, state: PromptState) -> None:
+        self.db["conversations"].update(conversation, {"state": json.dumps(state.to_json())})
+
+    def opening_state(self, conversation: str) -> PromptState | None:
+        row = self.conversation(conversation)
+        return PromptState.from_json(json.loads(row["state"])) if row and row.get("state") else None

@@ -14,6 +14,8 @@ import hashlib
 import io
 import secrets
 import time
+import uuid
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,10 +27,11 @@ from PIL import Image, UnidentifiedImageError
 from atelier.config import BotConfig
 from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
-from bot.conversation.understanding import Chat, Edit, NewImage, SelectImage, Undo, understand
+from bot.conversation.understanding import Chat, Edit, EditKind, NewImage, SelectImage, Undo, understand
+from bot.i18n import N_, _
 from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore, StoredImage
-from bot.studio.tiers import Caller, Fitted, Request
+from bot.studio.tiers import Caller, Fitted, Request, shown_tier
 
 log = get_logger("bot.conversation")
 
@@ -38,6 +41,19 @@ VARIATION_STRENGTH = 0.55
 REWRITE_STRENGTH = 0.6
 UPSCALE_STRENGTH = 0.3
 FIRST_EDIT_STRENGTH = 0.6
+# Each kind of edit as a member reads it in "Edit (add) of #2".
+EDIT_KINDS = {
+    EditKind.MOOD: N_("mood"),
+    EditKind.LIGHTING: N_("lighting"),
+    EditKind.WEATHER: N_("weather"),
+    EditKind.COLOUR: N_("colour"),
+    EditKind.STYLE: N_("style"),
+    EditKind.ADD: N_("add"),
+    EditKind.REMOVE: N_("remove"),
+    EditKind.REPLACE: N_("replace"),
+    EditKind.DETAIL: N_("detail"),
+    EditKind.RECOLOUR: N_("recolour"),
+}
 
 
 class TurnError(Exception):
@@ -66,6 +82,8 @@ class TurnResult:
     elapsed_ms: int = 0
     # Lines the member should read beside the result (a request reduced to fit their tier).
     notes: tuple[str, ...] = ()
+    # The recorded request behind the images, to be marked posted once they are shown.
+    request: str | None = None
 
     @property
     def prompt(self) -> str:
@@ -87,6 +105,27 @@ class _Run:
     steps: int | None = None
     guidance: float | None = None
     scale: int | None = None
+
+    def to_json(self) -> dict:
+        return {
+            **{name: getattr(self, name) for name in _RUN_VALUES},
+            "state": self.state.to_json(),
+            "parent": self.parent.number if self.parent is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, image: Callable[[int], StoredImage | None]) -> _Run:
+        parent = image(data["parent"]) if data["parent"] is not None else None
+        if data["parent"] is not None and parent is None:
+            raise TurnError(_("#{number} is gone: this edit can't be finished.", number=data["parent"]))
+        return cls(
+            **{name: data[name] for name in _RUN_VALUES},
+            state=PromptState.from_json(data["state"]),
+            parent=parent,
+        )
+
+
+_RUN_VALUES = ("kind", "strength", "seed", "count", "width", "height", "steps", "guidance", "scale")
 
 
 def _one_at_a_time(method):
@@ -173,14 +212,16 @@ class Conversations:
     ) -> TurnResult:
         """``/imagine``: a new image from a prompt, or from an attached picture when there is one."""
         state = PromptState.start(prompt, negative)
+        # Kept even if this first image fails, so that "add a clay pot" still edits this prompt.
+        self.store.set_opening_state(conversation, state)
         options = {"seed": seed, "count": count, "steps": steps, "guidance": guidance}
         if upload is not None:
             start = await self._register_upload(conversation, author_id, upload, state)
             run = _Run(kind="edit", state=state, parent=start, strength=FIRST_EDIT_STRENGTH, **options)
-            understood = f"New image from your picture (#{start.number})"
+            understood = _("New image from your picture (#{number})", number=start.number)
         else:
             run = _Run(kind="generate", state=state, width=width, height=height, **options)
-            understood = "New image"
+            understood = _("New image")
         result = await self._run(conversation, author_id, run, understood, progress, caller)
         self.store.add_turn(conversation, author_id, prompt, understood, [made.image.number for made in result.made])
         return result
@@ -209,7 +250,8 @@ class Conversations:
                 self.store.attach_message(conversation, base.number, *upload_message)
             if not text.strip():
                 result = TurnResult(
-                    understood=f"Your picture is #{base.number}: the next edit starts from it", current=base
+                    understood=_("Your picture is #{number}: the next edit starts from it", number=base.number),
+                    current=base,
                 )
                 self.store.add_turn(conversation, author_id, "", result.understood, [base.number])
                 return result
@@ -232,7 +274,8 @@ class Conversations:
             seed=new_seed(),
             count=self.settings.variations,
         )
-        return await self._run(conversation, author_id, run, f"Variations of #{number}", progress, caller)
+        understood = _("Variations of #{number}", number=number)
+        return await self._run(conversation, author_id, run, understood, progress, caller)
 
     @_one_at_a_time
     async def reroll(
@@ -241,13 +284,14 @@ class Conversations:
         """Make image ``number`` again the way it was made, with a new seed."""
         image = self._image(conversation, number)
         if image.kind == "upload":
-            raise TurnError(f"#{number} is your own picture: there is nothing to re-roll.")
+            raise TurnError(_("#{number} is your own picture: there is nothing to re-roll.", number=number))
         parent = self._image(conversation, image.parent) if image.parent is not None else None
         if parent is None or image.kind == "generate":
             run = _Run(kind="generate", state=image.state, seed=new_seed(), width=image.width, height=image.height)
         else:
             run = _Run(kind="edit", state=image.state, parent=parent, strength=image.strength, seed=new_seed())
-        return await self._run(conversation, author_id, run, f"Re-roll of #{number}", progress, caller)
+        understood = _("Re-roll of #{number}", number=number)
+        return await self._run(conversation, author_id, run, understood, progress, caller)
 
     @_one_at_a_time
     async def rewrite(
@@ -263,7 +307,8 @@ class Conversations:
         image = self._image(conversation, number)
         state = PromptState.start(prompt, image.state.negative_prompt())
         run = _Run(kind="edit", state=state, parent=image, strength=REWRITE_STRENGTH, seed=image.seed)
-        result = await self._run(conversation, author_id, run, f"Rewritten prompt on #{number}", progress, caller)
+        understood = _("Rewritten prompt on #{number}", number=number)
+        result = await self._run(conversation, author_id, run, understood, progress, caller)
         self.store.add_turn(conversation, author_id, prompt, result.understood, [m.image.number for m in result.made])
         return result
 
@@ -273,19 +318,20 @@ class Conversations:
     ) -> TurnResult:
         image = self._image(conversation, number)
         run = _Run(kind="edit", state=image.state, parent=image, strength=UPSCALE_STRENGTH, seed=image.seed, scale=2)
-        return await self._run(conversation, author_id, run, f"Upscale of #{number} (2x)", progress, caller)
+        understood = _("Upscale of #{number} (2x)", number=number)
+        return await self._run(conversation, author_id, run, understood, progress, caller)
 
     def undo(self, conversation: str, number: int | None = None) -> TurnResult:
         """Go back to the image before ``number`` (the current one by default)."""
         image = self._image(conversation, number) if number is not None else self.store.current(conversation)
         if image is None:
-            raise TurnError("There is nothing to undo yet.")
+            raise TurnError(_("There is nothing to undo yet."))
         previous = image.parent if image.parent is not None else image.number - 1
         target = self.store.image(conversation, previous) if previous >= 1 else None
         if target is None:
-            raise TurnError(f"#{image.number} is the first image: there is nothing before it.")
+            raise TurnError(_("#{number} is the first image: there is nothing before it.", number=image.number))
         self.store.set_current(conversation, target.number)
-        return TurnResult(understood=f"Back to #{target.number}: the next edit starts from it", current=target)
+        return TurnResult(understood=_back_to(target.number), current=target)
 
     def image(self, conversation: str, number: int) -> StoredImage:
         return self._image(conversation, number)
@@ -301,27 +347,32 @@ class Conversations:
         progress,
         caller: Caller | None = None,
     ) -> TurnResult:
-        intent = understand(text, base.state if base is not None else None)
+        state = base.state if base is not None else self.store.opening_state(conversation)
+        intent = understand(text, state)
         if isinstance(intent, Chat):
-            raise TurnError("Tell me what to change (e.g. `make it night`), or start again with `new: …`.")
+            raise TurnError(_("Tell me what to change (e.g. `make it night`), or start again with `new: …`."))
         if isinstance(intent, NewImage):
             prompt = intent.prompt or self._first_prompt(conversation)
             if not prompt:
-                raise TurnError("Tell me what to draw, e.g. `a lighthouse at dusk`.")
+                raise TurnError(_("Tell me what to draw, e.g. `a lighthouse at dusk`."))
             size = {"width": base.width, "height": base.height} if base is not None else {}
             run = _Run(kind="generate", state=PromptState.start(prompt), **size)
-            return await self._run(conversation, author_id, run, "New image", progress, caller)
+            return await self._run(conversation, author_id, run, _("New image"), progress, caller)
         if isinstance(intent, Undo):
             return self.undo(conversation, base.number if base is not None else None)
         if isinstance(intent, SelectImage):
             target = self._image(conversation, intent.number)
             if intent.then is None:
                 self.store.set_current(conversation, target.number)
-                return TurnResult(understood=f"Back to #{target.number}: the next edit starts from it", current=target)
+                return TurnResult(understood=_back_to(target.number), current=target)
             return await self._turn(conversation, author_id, intent.then, target, progress, caller)
-        assert isinstance(intent, Edit) and base is not None
+        assert isinstance(intent, Edit)
+        if base is None:  # the first image failed: the edited prompt is drawn anew
+            run = _Run(kind="generate", state=intent.state)
+            understood = _("New image ({kind})", kind=_(EDIT_KINDS[intent.kind]))
+            return await self._run(conversation, author_id, run, understood, progress, caller)
         run = _Run(kind="edit", state=intent.state, parent=base, strength=intent.strength, seed=base.seed)
-        understood = f"Edit ({intent.kind}) of #{base.number}"
+        understood = _("Edit ({kind}) of #{number}", kind=_(EDIT_KINDS[intent.kind]), number=base.number)
         return await self._run(conversation, author_id, run, understood, progress, caller)
 
     def _first_prompt(self, conversation: str) -> str | None:
@@ -332,8 +383,13 @@ class Conversations:
         image = self.store.image(conversation, number)
         if image is None:
             count = self.store.count(conversation)
-            have = f"it has {count} image{'s' if count != 1 else ''}" if count else "it has none yet"
-            raise TurnError(f"There is no image #{number} in this conversation ({have}).")
+            if count == 0:
+                have = _("it has none yet")
+            elif count == 1:
+                have = _("it has 1 image")
+            else:
+                have = _("it has {count} images", count=count)
+            raise TurnError(_("There is no image #{number} in this conversation ({have}).", number=number, have=have))
         return image
 
     # ---------------------------------------------------------------- uploads
@@ -343,7 +399,7 @@ class Conversations:
     ) -> StoredImage:
         if len(upload.data) > self.settings.max_attachment_bytes:
             limit = self.settings.max_attachment_bytes // (1024 * 1024)
-            raise TurnError(f"That image is too large: the limit is {limit} MB.")
+            raise TurnError(_("That image is too large: the limit is {limit} MB.", limit=limit))
         mime, width, height = await asyncio.to_thread(_inspect_upload, upload.data)
         digest = hashlib.sha256(upload.data).hexdigest()
         path = self.uploads_dir / f"{digest}.{mime.split('/')[1]}"
@@ -385,66 +441,176 @@ class Conversations:
             prompt=run.state.compose(),
             negative=run.state.negative_prompt(),
         )
+        # Recorded before anything is sent: a bot stopped from here on finishes the job when it starts again,
+        # and the idempotency key makes sending it twice give the same job.
+        request = uuid.uuid4().hex
+        self.store.begin_request(
+            request,
+            conversation=conversation,
+            author_id=author_id,
+            understood=understood,
+            run=run.to_json(),
+            cleared={"prompt": cleared.prompt, "negative": cleared.negative, "rewritten": cleared.rewritten},
+            caller=caller.to_json() if caller is not None else None,
+            notes=list(notes),
+        )
+        try:
+            async with self._slot(caller, understood, conversation, progress) as ticket:
+                status = await self._send(request, run, cleared.prompt, cleared.negative, progress)
+                if ticket is not None:
+                    ticket.job = status.job
+                status = await self.client.wait(status, progress)
+        except TurnError as error:
+            self.store.end_request(request, "failed", str(error))
+            raise
+        except (ServiceUnavailable, ServiceRejected) as exc:
+            raise self._failed(request, conversation, exc) from exc
+        return await self._finish(
+            request,
+            conversation,
+            author_id,
+            run,
+            understood,
+            cleared.prompt if cleared.rewritten else None,
+            status,
+            started,
+            notes,
+            caller,
+        )
+
+    async def resume(self, request: dict, progress: Progress | None = None) -> TurnResult:
+        """Finish a request a stopped bot left behind: the same job on the service (sent again under its
+        idempotency key when it may never have arrived), its images recorded once."""
+        conversation = request["conversation"]
+        async with self.turn_lock(conversation):
+            started = time.perf_counter()
+            run = _Run.from_json(request["run"], lambda number: self.store.image(conversation, number))
+            cleared = request["cleared"]
+            try:
+                if request["job"]:
+                    status = await self.client.job(request["job"])
+                else:
+                    status = await self._send(request["key"], run, cleared["prompt"], cleared["negative"], progress)
+                status = await self.client.wait(status, progress)
+            except (ServiceUnavailable, ServiceRejected) as exc:
+                raise self._failed(request["key"], conversation, exc) from exc
+            caller = Caller.from_json(request["caller"]) if request["caller"] else None
+            log.info("conversation.resumed", conversation=conversation, job=status.job)
+            return await self._finish(
+                request["key"],
+                conversation,
+                request["author_id"],
+                run,
+                request["understood"],
+                cleared["prompt"] if cleared["rewritten"] else None,
+                status,
+                started,
+                tuple(request["notes"]),
+                caller,
+            )
+
+    async def _send(self, request: str, run: _Run, prompt: str, negative: str, progress: Progress | None) -> JobStatus:
+        async def waiting() -> None:
+            if progress is not None:
+                await progress(JobStatus(job="", state="waiting_for_service"))
+
         params = {
-            "negative_prompt": cleared.negative or None,
+            "negative_prompt": negative or None,
             "seed": run.seed,
             "count": run.count,
             "steps": run.steps,
             "guidance": run.guidance,
+            "idempotency_key": request,
+            "waiting": waiting,
         }
-        try:
-            async with self._slot(caller, understood, conversation, progress) as ticket:
-                if run.kind == "generate":
-                    status = await self.client.generate(cleared.prompt, width=run.width, height=run.height, **params)
-                else:
-                    status = await self._submit_edit(run, cleared.prompt, params)
-                if ticket is not None:
-                    ticket.job = status.job
-                self.store.record_job(status.job, conversation, run.kind, status.state)
-                status = await self.client.wait(status, progress)
-            self.store.record_job(status.job, conversation, run.kind, status.state)
-            if caller is not None and self.studio is not None:
-                self.studio.charge(caller, conversation, status)
-            pictures = await asyncio.gather(*(self.client.image(image.id) for image in status.images))
-        except ServiceUnavailable as exc:
+        if run.kind == "generate":
+            status = await self.client.generate(prompt, width=run.width, height=run.height, **params)
+        else:
+            parent = run.parent
+            assert parent is not None
+            params = {**params, "strength": run.strength, "scale": run.scale}
+            if parent.service_id is not None:
+                status = await self.client.edit(prompt, parent=parent.service_id, **params)
+            else:
+                data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
+                status = await self.client.edit(prompt, upload=data, upload_type=parent.upload_type, **params)
+        self.store.request_sent(request, status.job)
+        return status
+
+    def _failed(self, request: str, conversation: str, exc: ServiceUnavailable | ServiceRejected) -> TurnError:
+        """The line a member reads when the service could not make their image; the request ends failed."""
+        if isinstance(exc, ServiceUnavailable):
             log.warning("conversation.service_unavailable", conversation=conversation, error=str(exc))
-            raise TurnError("The image service isn't answering right now; try again in a minute.") from exc
-        except ServiceRejected as exc:
+            error = TurnError(_("The image service isn't answering; it may be restarting: try again in a minute."))
+        else:
             log.warning("conversation.refused", conversation=conversation, code=exc.code, error=exc.message)
-            if exc.code == "job_failed":
-                raise TurnError("The image could not be made; the details are in the bot's log.") from exc
-            if exc.code == "queue_full":
-                raise TurnError("The image queue is full; try again in a minute.") from exc
-            raise TurnError(f"The image service refused this: {exc.message}") from exc
+            refusals = {
+                "job_failed": N_("The image could not be made; the details are in the bot's log."),
+                "job_cancelled": N_("Cancelled."),
+                "job_lost": N_("The image service lost this job in a restart; send it again."),
+                "queue_full": N_("The image queue is full; try again in a minute."),
+            }
+            if exc.code in refusals:
+                error = TurnError(_(refusals[exc.code]))
+            else:
+                error = TurnError(_("The image service refused this: {reason}", reason=exc.message))
+        self.store.end_request(request, "failed", str(error))
+        return error
+
+    async def _finish(
+        self,
+        request: str,
+        conversation: str,
+        author_id: int | None,
+        run: _Run,
+        understood: str,
+        sent_prompt: str | None,
+        status: JobStatus,
+        started: float,
+        notes: tuple[str, ...],
+        caller: Caller | None,
+    ) -> TurnResult:
+        """Record a finished job's images (once, even when a resumed request finishes again), charge it, screen
+        each picture and make the first one current."""
+        if caller is not None and self.studio is not None:
+            self.studio.charge(caller, conversation, status)
         if not status.images:
-            raise TurnError("The image service returned no image; try again.")
+            self.store.end_request(request, "failed", "no image")
+            raise TurnError(_("The image service returned no image; try again."))
+        try:
+            pictures = await asyncio.gather(*(self.client.image(image.id) for image in status.images))
+        except (ServiceUnavailable, ServiceRejected) as exc:
+            raise self._failed(request, conversation, exc) from exc
         elapsed_ms = round((time.perf_counter() - started) * 1000)
         fingerprints = await asyncio.gather(*(asyncio.to_thread(perceptual_hash, png) for png in pictures))
         made = []
         # No await from here on: numbers are taken and stored in one step, so concurrent turns never collide.
         for service_image, png, fingerprint in zip(status.images, pictures, fingerprints, strict=True):
-            image = StoredImage(
-                conversation=conversation,
-                number=self.store.next_number(conversation),
-                kind=run.kind if run.scale is None else "upscale",
-                state=run.state,
-                seed=service_image.seed,
-                width=service_image.width,
-                height=service_image.height,
-                service_id=service_image.id,
-                parent=run.parent.number if run.parent is not None else None,
-                strength=run.strength,
-                model=status.model,
-                phash=fingerprint,
-                sent_prompt=cleared.prompt if cleared.rewritten else None,
-                author_id=author_id,
-                elapsed_ms=elapsed_ms,
-                device_seconds=status.usage.device_seconds / len(status.images),
-                joules=status.usage.joules / len(status.images),
-                energy_estimated=status.usage.estimated,
-            )
-            self.store.add_image(image)
+            image = self.store.by_service_id(service_image.id)
+            if image is None:
+                image = StoredImage(
+                    conversation=conversation,
+                    number=self.store.next_number(conversation),
+                    kind=run.kind if run.scale is None else "upscale",
+                    state=run.state,
+                    seed=service_image.seed,
+                    width=service_image.width,
+                    height=service_image.height,
+                    service_id=service_image.id,
+                    parent=run.parent.number if run.parent is not None else None,
+                    strength=run.strength,
+                    model=status.model,
+                    phash=fingerprint,
+                    sent_prompt=sent_prompt,
+                    author_id=author_id,
+                    elapsed_ms=elapsed_ms,
+                    device_seconds=status.usage.device_seconds / len(status.images),
+                    joules=status.usage.joules / len(status.images),
+                    energy_estimated=status.usage.estimated,
+                )
+                self.store.add_image(image)
             made.append(Made(image=image, png=png))
+        self.store.end_request(request, "done")
         made = [
             Made(
                 item.image,
@@ -465,7 +631,12 @@ class Conversations:
             ms=elapsed_ms,
         )
         return TurnResult(
-            understood=understood, current=made[0].image, made=tuple(made), elapsed_ms=elapsed_ms, notes=notes
+            understood=understood,
+            current=made[0].image,
+            made=tuple(made),
+            elapsed_ms=elapsed_ms,
+            notes=notes,
+            request=request,
         )
 
     def _fit(self, run: _Run, caller: Caller | None) -> tuple[_Run, tuple[str, ...]]:
@@ -477,8 +648,15 @@ class Conversations:
             width, height = run.parent.width * (run.scale or 1), run.parent.height * (run.scale or 1)
             if run.scale and max(width, height) > caller.limits.max_side:
                 raise TurnError(
-                    f"An upscale of #{run.parent.number} would be {width}x{height}: the {caller.tier} tier allows "
-                    f"up to {caller.limits.max_side} px a side."
+                    _(
+                        "An upscale of #{number} would be {width}x{height}: the {tier} tier allows up to {side} px "
+                        "a side.",
+                        number=run.parent.number,
+                        width=width,
+                        height=height,
+                        tier=shown_tier(caller.tier),
+                        side=caller.limits.max_side,
+                    )
                 )
         fitted = self.studio.fit(caller, Request(width=width, height=height, steps=run.steps, count=run.count))
         request = fitted.request
@@ -497,14 +675,9 @@ class Conversations:
 
         return self.studio.slot(caller, label=label, conversation=conversation, on_position=on_position)
 
-    async def _submit_edit(self, run: _Run, prompt: str, params: dict) -> JobStatus:
-        parent = run.parent
-        assert parent is not None
-        params = {**params, "strength": run.strength, "scale": run.scale}
-        if parent.service_id is not None:
-            return await self.client.edit(prompt, parent=parent.service_id, **params)
-        data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
-        return await self.client.edit(prompt, upload=data, upload_type=parent.upload_type, **params)
+
+def _back_to(number: int) -> str:
+    return _("Back to #{number}: the next edit starts from it", number=number)
 
 
 def _inspect_upload(data: bytes) -> tuple[str, int, int]:
@@ -513,9 +686,9 @@ def _inspect_upload(data: bytes) -> tuple[str, int, int]:
             mime = UPLOAD_TYPES.get(picture.format or "")
             width, height = picture.size
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise TurnError("That attachment isn't an image I can read: send a PNG, JPEG or WebP.") from None
+        raise TurnError(_("That attachment isn't an image I can read: send a PNG, JPEG or WebP.")) from None
     if mime is None:
-        raise TurnError("That attachment isn't an image I can read: send a PNG, JPEG or WebP.")
+        raise TurnError(_("That attachment isn't an image I can read: send a PNG, JPEG or WebP."))
     return mime, width, height
 
 

@@ -10,12 +10,13 @@ from discord.ext import commands
 
 from bot.exts.moderation import ModerationAdmin
 from bot.exts.studio import StudioAdmin
+from bot.i18n import N_, _
 from bot.interactions import is_manager, tell
 
 if TYPE_CHECKING:
     from bot.app import AtelierBot
 
-NOT_ALLOWED = "You need the Manage Server permission to change Atelier's settings or read its logs."
+NOT_ALLOWED = N_("You need the Manage Server permission to change Atelier's settings or read its logs.")
 
 
 class Atelier(
@@ -27,7 +28,7 @@ class Atelier(
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id is None or not is_manager(interaction):
-            await tell(interaction, NOT_ALLOWED)
+            await tell(interaction, _(NOT_ALLOWED))
             return False
         return True
 

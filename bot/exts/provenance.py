@@ -17,6 +17,7 @@ from PIL import UnidentifiedImageError
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, perceptual_hash
+from bot.i18n import _
 from bot.service_client import ServiceRejected, ServiceUnavailable
 from bot.storage import StoredImage
 
@@ -32,30 +33,34 @@ STATE_COLOURS = {"Trusted": discord.Colour.green(), "Valid": discord.Colour.gold
 
 async def provenance_embed(bot: AtelierBot, image: StoredImage) -> discord.Embed:
     if image.service_id is None:
-        raise TurnError(f"#{image.number} is a member's own picture: it carries no Atelier credential.")
+        raise TurnError(
+            _("#{number} is a member's own picture: it carries no Atelier credential.", number=image.number)
+        )
     try:
         report = await bot.engine.client.provenance(image.service_id)
     except (ServiceUnavailable, ServiceRejected) as exc:
         log.warning("provenance.unavailable", image=image.service_id, error=str(exc))
-        raise TurnError("The credential can't be read right now: the image service isn't answering.") from None
+        raise TurnError(_("The credential can't be read right now: the image service isn't answering.")) from None
     state = report["validation_state"]
     embed = discord.Embed(
-        title=f"Content credential of #{image.number}",
+        title=_("Content credential of #{number}", number=image.number),
         colour=STATE_COLOURS.get(state, discord.Colour.red()),
-        description=f"C2PA **{state}** · signer trusted by: {report['trusted_by']}",
+        description=_(
+            "C2PA **{state}** · signer trusted by: {trusted_by}", state=state, trusted_by=report["trusted_by"]
+        ),
     )
     actions = "\n".join(
         f"`{action['action']}`" + (f" · {action['softwareAgent']['name']}" if "softwareAgent" in action else "")
         for action in report["actions"]
     )
-    embed.add_field(name="Actions", value=actions or "none", inline=False)
+    embed.add_field(name=_("Actions"), value=actions or _("none"), inline=False)
     chain = [f"#{number}" for number in _chain_numbers(bot, image, report)]
-    embed.add_field(name="Made from", value=" ← ".join(chain) if chain else "a new generation", inline=False)
+    embed.add_field(name=_("Made from"), value=" ← ".join(chain) if chain else _("a new generation"), inline=False)
     parameters = report.get("parameters") or {}
-    embed.add_field(name="Model", value=str(parameters.get("model", image.model)), inline=True)
-    embed.add_field(name="Seed", value=str(parameters.get("seed", image.seed)), inline=True)
+    embed.add_field(name=_("Model"), value=str(parameters.get("model", image.model)), inline=True)
+    embed.add_field(name=_("Seed"), value=str(parameters.get("seed", image.seed)), inline=True)
     public = bot.config.bot.public_service_url or bot.engine.client.base_url
-    embed.add_field(name="Signed original", value=f"{public.rstrip('/')}/v1/images/{image.service_id}", inline=False)
+    embed.add_field(name=_("Signed original"), value=f"{public.rstrip('/')}/v1/images/{image.service_id}", inline=False)
     return embed
 
 
@@ -134,7 +139,7 @@ class Provenance(commands.Cog):
             image = None  # another server's image: its prompt and chain are that server's business
         if image is None:
             await interaction.followup.send(
-                "No Atelier image found there: attach the image, use it on the bot's message, or give its number.",
+                _("No Atelier image found there: attach the image, use it on the bot's message, or give its number."),
                 ephemeral=True,
             )
             return

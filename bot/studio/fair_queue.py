@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.conversation.engine import TurnError
+from bot.i18n import _
 
 Position = Callable[[int], Awaitable[None]]
 _numbers = itertools.count(1)
@@ -85,8 +86,12 @@ class FairQueue:
         busy = self._running[member] >= concurrent or self.waiting(member) or len(self._granted) >= self.slots
         if busy and self.waiting(member) >= queued:
             raise QueueFull(
-                f"You have {self._running[member]} running and {self.waiting(member)} waiting, as many as your tier "
-                "allows: wait for one to finish, or cancel one with /queue."
+                _(
+                    "You have {running} running and {waiting} waiting, as many as your tier allows: wait for one to "
+                    "finish, or cancel one with /queue.",
+                    running=self._running[member],
+                    waiting=self.waiting(member),
+                )
             )
         ticket = Ticket(member=member, concurrent=concurrent, label=label, conversation=conversation)
         self._waiting.setdefault(member, deque()).append(ticket)
@@ -116,7 +121,7 @@ class FairQueue:
         shown = None
         while not ticket.granted:
             if ticket.cancelled:
-                raise Cancelled("Cancelled before it started.")
+                raise Cancelled(_("Cancelled before it started."))
             if on_position is not None and ticket.position != shown:
                 shown = ticket.position
                 await on_position(shown)

@@ -11,11 +11,12 @@ from dataclasses import replace
 from atelier.config import DefaultsConfig, StudioConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
+from bot.i18n import _
 from bot.service_client import JobStatus
 from bot.studio.budget import Allowance, Spent, day_start
 from bot.studio.fair_queue import FairQueue, Ticket
 from bot.studio.store import StudioStore
-from bot.studio.tiers import Caller, Fitted, Limits, Request, fit, place
+from bot.studio.tiers import Caller, Fitted, Limits, Request, fit, place, shown_tier
 
 log = get_logger("bot.studio")
 
@@ -58,7 +59,7 @@ class Studio:
         channels = self.store.channels(guild_id)
         if channels and channel_id not in channels and parent_id not in channels:
             where = ", ".join(f"<#{channel}>" for channel in channels)
-            raise NotAllowed(f"Atelier answers in {where} on this server.")
+            raise NotAllowed(_("Atelier answers in {where} on this server.", where=where))
 
     # ---------------------------------------------------------------- budgets
 
@@ -86,8 +87,12 @@ class Studio:
         if self.allowance(caller).exhausted(self.today(caller)):
             reset = int(self.next_reset(caller.guild_id).timestamp())
             raise TurnError(
-                f"You've used today's budget for the {caller.tier} tier; it starts again <t:{reset}:R> "
-                f"(<t:{reset}:t>). /usage shows what you used."
+                _(
+                    "You've used today's budget for the {tier} tier; it starts again <t:{reset}:R> (<t:{reset}:t>). "
+                    "/usage shows what you used.",
+                    tier=shown_tier(caller.tier),
+                    reset=reset,
+                )
             )
         if request.width is None and max(self.defaults.width, self.defaults.height) > caller.limits.max_side:
             request = replace(request, width=self.defaults.width, height=self.defaults.height)

@@ -6,13 +6,15 @@ changes every tier that didn't choose otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from atelier.config import StudioConfig
+from bot.i18n import _
 
 EVERYONE = "everyone"
-# Sides are multiples of this, as the service wants.
+# Sides are multiples of this, and at least MIN_SIDE, as the service wants.
 SIDE_STEP = 8
+MIN_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class Limits:
 
 
 LIMIT_NAMES = tuple(field.name for field in fields(Limits))
+
+
+def shown_tier(name: str) -> str:
+    """A tier's name as members read it: the built-in tier of servers without tiers is translated."""
+    return _("everyone") if name == EVERYONE else name
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,9 @@ def place(
             return Placement(tier.name, tier.limits(defaults))
     opened = [tier for tier in sorted(tiers, key=lambda tier: tier.rank) if tier.open and tier.roles]
     if not opened:
-        return Placement(None, None, "Atelier isn't open to anyone on this server yet.")
-    who = ", ".join("everyone" if role == guild_id else role_name(role) for tier in opened for role in tier.roles)
-    return Placement(None, None, f"Atelier is open to {who} on this server for now.")
+        return Placement(None, None, _("Atelier isn't open to anyone on this server yet."))
+    who = ", ".join(_("everyone") if role == guild_id else role_name(role) for tier in opened for role in tier.roles)
+    return Placement(None, None, _("Atelier is open to {who} on this server for now.", who=who))
 
 
 @dataclass(frozen=True)
@@ -110,31 +117,48 @@ def fit(request: Request, limits: Limits, tier: str, default_steps: int) -> Fitt
     width, height = request.width, request.height
     if width and height and max(width, height) > limits.max_side:
         scale = limits.max_side / max(width, height)
-        width = max(SIDE_STEP, int(width * scale) // SIDE_STEP * SIDE_STEP)
-        height = max(SIDE_STEP, int(height * scale) // SIDE_STEP * SIDE_STEP)
-        notes.append(f"size {request.width}x{request.height} → {width}x{height}")
+        width = max(MIN_SIDE, int(width * scale) // SIDE_STEP * SIDE_STEP)
+        height = max(MIN_SIDE, int(height * scale) // SIDE_STEP * SIDE_STEP)
+        notes.append(
+            _("size {before} → {after}", before=_size(request.width, request.height), after=_size(width, height))
+        )
     steps = request.steps
     if steps is None and default_steps > limits.max_steps:
         steps = limits.max_steps
     elif steps is not None and steps > limits.max_steps:
         steps = limits.max_steps
-        notes.append(f"steps {request.steps} → {steps}")
+        notes.append(_("steps {before} → {after}", before=request.steps, after=steps))
     count = request.count
     if count > limits.max_count:
         count = limits.max_count
-        notes.append(f"{request.count} images → {count}")
+        notes.append(_("{before} images → {after}", before=request.count, after=count))
     fitted = Request(width=width, height=height, steps=steps, count=count)
     if not notes:
         return Fitted(fitted)
-    return Fitted(fitted, (f"Reduced to fit the {tier} tier: {', '.join(notes)}.",))
+    line = _("Reduced to fit the {tier} tier: {changes}.", tier=shown_tier(tier), changes=", ".join(notes))
+    return Fitted(fitted, (line,))
+
+
+def _size(width: int | None, height: int | None) -> str:
+    return f"{width}x{height}"
 
 
 @dataclass(frozen=True)
 class Caller:
-    """A member asking for an image, placed in their tier: what the engine needs to fit, queue and charge."""
+    """A member asking for an image, placed in their tier, and where their answer goes: what the engine needs
+    to fit, queue, charge and (after a restart) post a job."""
 
     guild_id: int
     user_id: int
     channel_id: int | None
     tier: str
     limits: Limits
+    # The message showing the turn's progress, which the result replaces.
+    answer_to: int | None = None
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "limits": asdict(self.limits)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Caller:
+        return cls(**{**data, "limits": Limits(**data["limits"])})

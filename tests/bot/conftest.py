@@ -30,7 +30,11 @@ class World:
 
     async def start_bot(self, service_url: str | None = None) -> AtelierBot:
         point_at(self.config)
-        self.client = GenerationClient(service_url or self.service_url, self.config.service.token)
+        self.client = GenerationClient(
+            service_url or self.service_url,
+            self.config.service.token,
+            patience=self.config.studio.service_patience_seconds,
+        )
         store = BotStore(Path(self.config.bot.database))
         self.bot = build_bot(self.config, self.client, store, moderator=self.moderator)
         self.discord.identified.clear()
@@ -65,6 +69,8 @@ async def world(start_service, tmp_path, moderator):
     async with start_service() as service:
         config = Config().with_overrides(
             bot={"database": str(tmp_path / "bot" / "bot.db"), "variations": 2},
+            # A service that stays away is given up on quickly here (minutes in production).
+            studio={"service_patience_seconds": 2.0},
             discord={"api_base": discord.api_base, "gateway_url": discord.gateway_url, "token": "emulated-token"},
         )
         world = World(

@@ -106,7 +106,7 @@ async def test_numbers_and_undo_move_the_starting_image(world):
     moved = await say(world, thread_id, "#1")
     assert "Back to #1" in moved["content"]
     edited = await say(world, thread_id, "en aquarelle")
-    assert edited["content"].startswith("**#3** · Edit (style) of #1")
+    assert edited["content"].startswith("**#3** · Modification (style) de #1")  # a French turn, a French answer
 
     undone = await say(world, thread_id, "undo")
     assert "Back to #1" in undone["content"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from sqlite_utils import Database
+
 from bot.conversation.prompt import PromptState
+from bot.migrations import migrations
 from bot.storage import BotStore, StoredImage
 
 # The images table of the first release (no sent_prompt, no usage), with one image in it.
@@ -67,3 +70,18 @@ def test_opening_twice_applies_each_step_once(tmp_path):
     store = BotStore(tmp_path / "bot.db")
     names = [row["name"] for row in store.db["_sqlite_migrations"].rows]
     assert len(names) == len(set(names)) >= 3
+
+
+def test_a_database_of_the_last_release_gains_the_studio_and_durable_requests(tmp_path):
+    path = tmp_path / "bot.db"
+    last_release = Database(path)
+    migrations.apply(last_release, stop_before="m004_studio")
+    last_release["conversations"].insert({"id": "123", "surface": "discord", "guild_id": 9, "created_at": 0.0})
+    last_release.close()
+
+    store = BotStore(path)
+
+    assert {"studio", "tiers", "charges", "grants", "member_settings", "requests"} <= set(store.db.table_names())
+    assert store.belongs_to("123", 9)
+    assert store.take_message("123", 500) and not store.take_message("123", 500)
+    assert store.conversation("123")["last_message_id"] == 500

@@ -10,7 +10,11 @@ async def answered(world: World, interaction) -> dict:
     if interaction.responded["type"] == 4:
         return world.discord.messages[interaction.original]
     return await world.discord.wait_for(
-        lambda: (m := world.discord.messages.get(interaction.original or "")) and m["content"] and m
+        lambda: (
+            (m := world.discord.messages.get(interaction.original or ""))
+            and (m["content"] or m["embeds"] or m["attachments"])
+            and m
+        )
     )
 
 

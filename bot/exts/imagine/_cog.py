@@ -3,7 +3,10 @@ each result: every turn runs here and ends as an image, a move or one short line
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,11 +15,12 @@ from discord.ext import commands
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, TurnResult, Upload
-from bot.exts.imagine._render import HELD, ProgressMessage, image_file, image_text, jump_url, moved_text
+from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
 from bot.exts.imagine._ui import EditModal, image_view
 from bot.exts.moderation import appeal_view
 from bot.exts.provenance import provenance_embed
-from bot.interactions import SOMETHING_WRONG, tell
+from bot.i18n import N_, _, use_locale, written_in
+from bot.interactions import MEMBER_LOCALES, SOMETHING_WRONG, tell
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
 from bot.studio.preferences import ASPECTS, Preferences, apply, owner_only
@@ -32,16 +36,27 @@ MENTION = re.compile(r"<@[!&]?\d+>")
 PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 SIZE = re.compile(r"^\s*(\d{2,4})\s*[x\u00d7*]\s*(\d{2,4})\s*$")
 ERROR_SECONDS = 60
-GONE = "This image no longer exists: it may have been deleted, or made by another Atelier installation."
+# Conversations whose answers a restart can still post: threads and DMs (ephemeral replies die with their
+# interaction).
+RESUMABLE = ("discord", "discord-dm")
+GONE = N_("This image no longer exists: it may have been deleted, or made by another Atelier installation.")
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """An aspect name or WIDTHxHEIGHT."""
-    if text.lower() in ASPECTS:
-        return ASPECTS[text.lower()]
+    """An aspect name (in English or as /settings names it in the member's language) or WIDTHxHEIGHT."""
+    name = text.lower()
+    named = {**{_(aspect).lower(): aspect for aspect in ASPECTS}, **{aspect: aspect for aspect in ASPECTS}}
+    if name in named:
+        return ASPECTS[named[name]]
     match = SIZE.match(text)
     if not match:
-        raise TurnError(f"Size {text!r} is neither an aspect ({', '.join(ASPECTS)}) nor WIDTHxHEIGHT like 768x512.")
+        raise TurnError(
+            _(
+                "Size {size} is neither an aspect ({aspects}) nor WIDTHxHEIGHT like 768x512.",
+                size=repr(text),
+                aspects=", ".join(_(aspect) for aspect in ASPECTS),
+            )
+        )
     return int(match.group(1)), int(match.group(2))
 
 
@@ -60,9 +75,9 @@ def check_attachment(bot: AtelierBot, attachment: discord.Attachment) -> None:
     """Refuse from the attachment's metadata alone, before anything is downloaded."""
     limit = bot.config.bot.max_attachment_bytes
     if attachment.size > limit:
-        raise TurnError(f"That image is too large: the limit is {limit // (1024 * 1024)} MB.")
+        raise TurnError(_("That image is too large: the limit is {limit} MB.", limit=limit // (1024 * 1024)))
     if not is_picture(attachment):
-        raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
+        raise TurnError(_("That attachment isn't an image: send a PNG, JPEG or WebP."))
 
 
 async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Upload:
@@ -70,13 +85,15 @@ async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Up
     try:
         data = await attachment.read()
     except discord.HTTPException:
-        raise TurnError("That attachment could not be downloaded from Discord; try sending it again.") from None
+        raise TurnError(_("That attachment could not be downloaded from Discord; try sending it again.")) from None
     return Upload(data=data, filename=attachment.filename)
 
 
 class Imagine(commands.Cog):
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot
+        self._resumed = False
+        self._tasks: set[asyncio.Task] = set()
 
     def caller(self, guild_id: int | None, member: discord.abc.User, channel) -> Caller | None:
         """The member placed in their server's tier; ``NotAllowed`` (a ``TurnError``) says why not. In DMs the
@@ -103,13 +120,13 @@ class Imagine(commands.Cog):
         if private == "dm":
             try:
                 channel = await interaction.user.create_dm()
-                status = await channel.send("⏳ Queued…")
+                status = await channel.send(_("⏳ Queued…"))
             except discord.HTTPException:
                 private = "ephemeral"  # their DMs are closed to the bot
             else:
-                await interaction.followup.send("📬 Your image is on its way to your DMs.", ephemeral=True)
+                await interaction.followup.send(_("📬 Your image is on its way to your DMs."), ephemeral=True)
         if private == "ephemeral":
-            status = await interaction.followup.send("⏳ Queued…", ephemeral=True, wait=True)
+            status = await interaction.followup.send(_("⏳ Queued…"), ephemeral=True, wait=True)
             channel = EphemeralFollowups(interaction)
             conversation = f"private-{interaction.id}"
         else:
@@ -155,7 +172,7 @@ class Imagine(commands.Cog):
         channel = interaction.channel
         try:
             if not self._is_conversation(channel) and not isinstance(channel, discord.TextChannel):
-                raise TurnError("Use /imagine in a text channel (or in one of my conversation threads).")
+                raise TurnError(_("Use /imagine in a text channel (or in one of my conversation threads)."))
             caller = self.caller(interaction.guild_id, interaction.user, channel)
             preferences = self.preferences(interaction.guild_id, interaction.user.id)
             defaults = self.bot.config.defaults
@@ -198,12 +215,12 @@ class Imagine(commands.Cog):
             return
         if in_thread:
             where = channel
-            status = await interaction.followup.send("⏳ Queued…", wait=True)
+            status = await interaction.followup.send(_("⏳ Queued…"), wait=True)
         elif private is not None:
             conversation, where, status = await self._private_conversation(interaction, private, draw.prompt)
         else:
             opening = await interaction.followup.send(
-                f"🎨 **{thread_name(prompt)}**: the conversation continues in the thread", wait=True
+                _("🎨 **{title}**: the conversation continues in the thread", title=thread_name(prompt)), wait=True
             )
             # A follow-up message carries no guild info: create the thread from the channel.
             thread = await channel.create_thread(
@@ -220,7 +237,7 @@ class Imagine(commands.Cog):
                 owner_id=interaction.user.id,
                 nsfw=channel.is_nsfw(),
             )
-            status = await thread.send("⏳ Queued…")
+            status = await thread.send(_("⏳ Queued…"))
             where = thread
         if private is None:
             conversation = str(where.id)
@@ -238,7 +255,7 @@ class Imagine(commands.Cog):
             guidance=guidance,
             upload=upload,
             progress=ProgressMessage(status),
-            caller=caller,
+            caller=answering(caller, where, status, private),
         )
         await self.run_turn(work, status, where, guild=interaction.guild_id, conversation=conversation)
 
@@ -248,6 +265,8 @@ class Imagine(commands.Cog):
             return
         conversation = str(message.channel.id)
         text = MENTION.sub("", message.content).strip()
+        guild_locale = message.guild.preferred_locale if message.guild else None
+        use_locale(written_in(text) or MEMBER_LOCALES.get(message.author.id) or guild_locale)
         reply_to = None
         if message.reference is not None and message.reference.message_id is not None:
             referenced = self.bot.store.by_message(message.reference.message_id)
@@ -258,13 +277,15 @@ class Imagine(commands.Cog):
             caller = self.caller(message.guild.id if message.guild else None, message.author, message.channel)
             upload = await read_attachment(self.bot, pictures[0]) if pictures else None
             if upload is None and message.attachments:
-                raise TurnError("That attachment isn't an image: send a PNG, JPEG or WebP.")
+                raise TurnError(_("That attachment isn't an image: send a PNG, JPEG or WebP."))
         except TurnError as error:
             await message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False)
             return
         if not text and upload is None:
             return
-        status = await message.reply("⏳ Queued…", mention_author=False)
+        if not self.bot.store.take_message(conversation, message.id):
+            return  # answered already (read again after a reconnect)
+        status = await message.reply(_("⏳ Queued…"), mention_author=False)
         work = self.bot.engine.say(
             conversation,
             message.author.id,
@@ -273,7 +294,7 @@ class Imagine(commands.Cog):
             upload=upload,
             upload_message=(message.id, pictures[0].id) if pictures else None,
             progress=ProgressMessage(status),
-            caller=caller,
+            caller=answering(caller, message.channel, status),
         )
         await self.run_turn(
             work, status, message.channel, guild=message.guild.id if message.guild else None, conversation=conversation
@@ -286,14 +307,17 @@ class Imagine(commands.Cog):
         image = store.by_service_id(service_id)
         conversation = store.conversation(image.conversation) if image is not None else None
         if conversation is None or not _may_see(conversation, interaction):
-            await interaction.response.send_message(GONE, ephemeral=True)
+            await interaction.response.send_message(_(GONE), ephemeral=True)
             return
         guild_id = conversation["guild_id"]
         log.info("button", action=action, guild=guild_id, conversation=image.conversation)
         owner = image.author_id if image.author_id is not None else conversation["owner_id"]
         locked = owner_only(self.bot.studio.store.server_defaults(guild_id).get("buttons", {})) if guild_id else ()
         if action in locked and interaction.user.id != owner:
-            await tell(interaction, f"Only <@{owner}>, who made #{image.number}, can use this button here.")
+            await tell(
+                interaction,
+                _("Only <@{owner}>, who made #{number}, can use this button here.", owner=owner, number=image.number),
+            )
             return
         engine = self.bot.engine
         if action == "edit":
@@ -323,8 +347,9 @@ class Imagine(commands.Cog):
             await tell(interaction, str(error))
             return
         await interaction.response.defer(thinking=True)
-        status = await interaction.followup.send("⏳ Queued…", wait=True)
+        status = await interaction.followup.send(_("⏳ Queued…"), wait=True)
         run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
+        caller = answering(caller, interaction.channel, status)
         work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status), caller)
         await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action=action)
 
@@ -336,7 +361,8 @@ class Imagine(commands.Cog):
             await tell(interaction, str(error))
             return
         await interaction.response.defer(thinking=True)
-        status = await interaction.followup.send("⏳ Queued…", wait=True)
+        status = await interaction.followup.send(_("⏳ Queued…"), wait=True)
+        caller = answering(caller, interaction.channel, status)
         work = self.bot.engine.rewrite(
             image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status), caller
         )
@@ -346,6 +372,15 @@ class Imagine(commands.Cog):
 
     async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
         """Await a turn and show its result in ``status``; every failure ends as one short line there."""
+        # A bot shutting down stops its turns; their requests are recorded, and the next start finishes them.
+        turn = asyncio.current_task()
+        self._tasks.add(turn)
+        try:
+            await self._run_turn(work, status, channel, **context)
+        finally:
+            self._tasks.discard(turn)
+
+    async def _run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
         try:
             result = await work
         except Refused as refusal:
@@ -356,7 +391,7 @@ class Imagine(commands.Cog):
             return
         except Exception:
             log.error("turn.failed", exc_info=True, **context)
-            await _quietly(status.edit(content=SOMETHING_WRONG))
+            await _quietly(status.edit(content=_(SOMETHING_WRONG)))
             return
         try:
             if result.made:
@@ -365,28 +400,116 @@ class Imagine(commands.Cog):
                 await status.edit(content=moved_text(result, jump_url(channel, result.current.message_id)))
         except discord.HTTPException:
             log.error("turn.undeliverable", exc_info=True, **context)
+            return
+        if result.request is not None:
+            self.bot.store.end_request(result.request, "posted")
 
     async def deliver(
         self, result: TurnResult, first: discord.Message | discord.WebhookMessage, channel: discord.abc.Messageable
     ) -> None:
         """Turn the progress message into the first result, post the others, and remember which message and
-        attachment hold each image."""
+        attachment hold each image. When the progress message can't be edited any more (an interaction token
+        expires after 15 minutes; a message may be deleted), the result is posted anew, mentioning its member."""
         for index, made in enumerate(result.made):
             if made.outcome == "hold":
-                content, files, view = HELD.format(number=made.image.number), [], None
+                content, files, view = held_text(made.image.number), [], None
             else:
-                content, files, view = (
-                    image_text(result, made.image),
-                    [image_file(made)],
-                    image_view(made.image.service_id),
-                )
+                content, files = image_text(result, made.image), [image_file(made)]
+                view = image_view(made.image.service_id)
+            message = None
             if index == 0:
-                message = await first.edit(content=content, attachments=files, view=view)
-            else:
+                try:
+                    message = await first.edit(content=content, attachments=files, view=view)
+                except discord.HTTPException as error:
+                    if error.status not in (401, 403, 404):
+                        raise
+                    log.info("turn.reposted", status=error.status, conversation=made.image.conversation)
+                    author = made.image.author_id
+                    content = f"<@{author}> {content}" if author else content
+                    files = [image_file(made)] if files else []  # the first attempt consumed the file
+            if message is None:
                 message = await channel.send(content=content, files=files, view=view)
             if made.outcome != "hold":
                 attachment = message.attachments[0].id if message.attachments else None
                 self.bot.store.attach_message(made.image.conversation, made.image.number, message.id, attachment)
+
+    # ---------------------------------------------------------------- after a restart or a reconnect
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # on_ready follows every new session: what was missed may differ each time.
+        if not self._resumed:
+            self._resumed = True
+            self._spawn(self.resume_requests())
+        self._spawn(self.catch_up())
+
+    def _spawn(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def cog_unload(self) -> None:
+        for task in list(self._tasks):
+            if task is not asyncio.current_task():
+                task.cancel()
+
+    async def resume_requests(self) -> None:
+        """Finish and post every request the last run left behind, each once."""
+        store = self.bot.store
+        turns = []
+        for request in store.unfinished_requests():
+            caller = request["caller"] or {}
+            conversation = store.conversation(request["conversation"]) or {}
+            channel = await self._channel(caller.get("channel_id"))
+            if channel is None or not caller.get("answer_to") or conversation.get("surface") not in RESUMABLE:
+                store.end_request(request["key"], "failed", "nowhere to post it after a restart")
+                continue
+            status = channel.get_partial_message(caller["answer_to"])
+            log.info("turn.resuming", guild=caller.get("guild_id"), conversation=request["conversation"])
+            work = self.bot.engine.resume(request, ProgressMessage(status))
+            turns.append(self.run_turn(work, status, channel, conversation=request["conversation"], resumed=True))
+        await asyncio.gather(*turns)
+
+    async def catch_up(self) -> None:
+        """Answer, in order, the messages members sent to active conversations while the bot was away."""
+        since = time.time() - self.bot.config.bot.thread_archive_minutes * 60
+        await asyncio.gather(
+            *(self._catch_up(conversation) for conversation in self.bot.store.active_conversations(since))
+        )
+
+    async def _catch_up(self, conversation: dict) -> None:
+        channel = await self._channel(int(conversation["id"]))
+        if channel is None:
+            return
+        after = discord.Object(conversation.get("last_message_id") or int(conversation["id"]))
+        try:
+            missed = [m async for m in channel.history(after=after, oldest_first=True, limit=100) if not m.author.bot]
+        except discord.HTTPException:
+            log.warning("catch_up.unreadable", conversation=conversation["id"])
+            return
+        if missed:
+            log.info("catch_up", conversation=conversation["id"], messages=len(missed))
+        for message in missed:
+            await self.on_message(message)
+
+    async def _channel(self, channel_id: int | None):
+        if channel_id is None:
+            return None
+        channel = self.bot.get_channel(channel_id)
+        if channel is not None:
+            return channel
+        try:
+            return await self.bot.fetch_channel(channel_id)
+        except discord.HTTPException:
+            return None
+
+
+def answering(caller: Caller | None, channel, status, private: str | None = None) -> Caller | None:
+    """The caller with where its answer goes, so that a restart can still post it (not for ephemeral
+    answers: only their interaction could show them)."""
+    if caller is None or private == "ephemeral":
+        return caller
+    return replace(caller, channel_id=channel.id, answer_to=status.id)
 
 
 def _may_see(conversation: dict, interaction: discord.Interaction) -> bool:

@@ -10,11 +10,11 @@ import discord
 
 from bot.conversation.engine import Made, TurnResult
 from bot.costs import cost_text
+from bot.i18n import _
 from bot.service_client import JobStatus
 from bot.storage import StoredImage
 
 PROGRESS_EVERY = 1.5
-HELD = "🚫 **#{number}** was held back: this server's image check found explicit content."
 
 
 def shorten(text: str, limit: int) -> str:
@@ -28,13 +28,17 @@ def jump_url(channel, message_id: int | None) -> str | None:
     return f"https://discord.com/channels/{guild.id}/{channel.id}/{message_id}"
 
 
+def held_text(number: int) -> str:
+    return _("🚫 **#{number}** was held back: this server's image check found explicit content.", number=number)
+
+
 def image_text(result: TurnResult, image: StoredImage) -> str:
     lines = [f"**#{image.number}** · {result.understood}", f"> {shorten(image.prompt, 900)}"]
     negative = image.state.negative_prompt()
     if negative:
-        lines.append(f"> *without:* {shorten(negative, 300)}")
+        lines.append("> " + _("*without:* {negative}", negative=shorten(negative, 300)))
     details = [
-        f"seed {image.seed}",
+        _("seed {seed}", seed=image.seed),
         f"{image.width}x{image.height}",
         str(image.model),
         f"{result.elapsed_ms / 1000:.1f} s",
@@ -59,13 +63,16 @@ def image_file(made: Made) -> discord.File:
 
 
 def progress_text(status: JobStatus) -> str:
+    if status.state == "waiting_for_service":
+        return _("⏳ Waiting for the image service (it may be restarting)…")
     if status.state == "queued":
         position = status.queue_position
-        return f"⏳ Queued{f' (position {position})' if position else ''}…"
+        return _("⏳ Queued (position {position})…", position=position) if position else _("⏳ Queued…")
     if status.total_steps:
         filled = round(10 * (status.step or 0) / status.total_steps)
-        return f"🎨 Step {status.step}/{status.total_steps} `{'█' * filled}{'░' * (10 - filled)}`"
-    return "🎨 Working…"
+        bar = "█" * filled + "░" * (10 - filled)
+        return _("🎨 Step {step}/{total} `{bar}`", step=status.step, total=status.total_steps, bar=bar)
+    return _("🎨 Working…")
 
 
 class ProgressMessage:

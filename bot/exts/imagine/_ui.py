@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n import N_, _
+from bot.interactions import begin
 from bot.storage import StoredImage
 
 if TYPE_CHECKING:
@@ -19,12 +21,12 @@ if TYPE_CHECKING:
 BUTTON_ID = re.compile(r"atelier:(?P<action>[a-z]+):(?P<image>[0-9a-f]{32})")
 ACTIONS = {
     # action: (label, emoji, style, row)
-    "var": ("Variations", "🎲", discord.ButtonStyle.primary, 0),
-    "reroll": ("Re-roll", "🔁", discord.ButtonStyle.secondary, 0),
-    "edit": ("Edit", "✏️", discord.ButtonStyle.secondary, 0),
-    "up": ("Upscale", "🔍", discord.ButtonStyle.secondary, 1),
-    "undo": ("Undo", "↩️", discord.ButtonStyle.secondary, 1),
-    "prov": ("Provenance", "🛡️", discord.ButtonStyle.secondary, 1),
+    "var": (N_("Variations"), "🎲", discord.ButtonStyle.primary, 0),
+    "reroll": (N_("Re-roll"), "🔁", discord.ButtonStyle.secondary, 0),
+    "edit": (N_("Edit"), "✏️", discord.ButtonStyle.secondary, 0),
+    "up": (N_("Upscale"), "🔍", discord.ButtonStyle.secondary, 1),
+    "undo": (N_("Undo"), "↩️", discord.ButtonStyle.secondary, 1),
+    "prov": (N_("Provenance"), "🛡️", discord.ButtonStyle.secondary, 1),
 }
 
 
@@ -36,15 +38,17 @@ def button_id(action: str, service_id: str) -> str:
     return f"atelier:{action}:{service_id}"
 
 
-class EditModal(discord.ui.Modal, title="Edit the prompt"):
-    prompt = discord.ui.TextInput(label="Prompt", style=discord.TextStyle.paragraph, max_length=1000)
-
+class EditModal(discord.ui.Modal):
     def __init__(self, image: StoredImage) -> None:
-        super().__init__()
+        super().__init__(title=_("Edit the prompt"))
         self.image = image
-        self.prompt.default = image.prompt[:1000]
+        self.prompt = discord.ui.TextInput(
+            label=_("Prompt"), style=discord.TextStyle.paragraph, max_length=1000, default=image.prompt[:1000]
+        )
+        self.add_item(self.prompt)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
         await imagine_cog(interaction).rewrite(interaction, self.image, self.prompt.value)
 
 
@@ -52,7 +56,9 @@ class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID)
     def __init__(self, action: str, service_id: str) -> None:
         label, emoji, style, row = ACTIONS[action]
         super().__init__(
-            discord.ui.Button(label=label, emoji=emoji, style=style, row=row, custom_id=button_id(action, service_id))
+            discord.ui.Button(
+                label=_(label), emoji=emoji, style=style, row=row, custom_id=button_id(action, service_id)
+            )
         )
         self.action = action
         self.service_id = service_id
@@ -64,6 +70,7 @@ class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID)
         return cls(match["action"], match["image"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
         await imagine_cog(interaction).press(interaction, self.action, self.service_id)
 
 

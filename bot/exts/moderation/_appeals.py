@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextvars
+
 import discord
 
 from atelier.logs import get_logger
-from bot.interactions import tell
+from bot.i18n import N_, _, use_locale
+from bot.interactions import begin, tell
 
 log = get_logger("bot.exts.moderation")
+APPEAL = N_("Appeal")
 
 
 class AppealButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier:appeal:(?P<case>\d+)"):
     def __init__(self, case: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Appeal", emoji="📨", style=discord.ButtonStyle.secondary, custom_id=f"atelier:appeal:{case}"
+                label=_(APPEAL), emoji="📨", style=discord.ButtonStyle.secondary, custom_id=f"atelier:appeal:{case}"
             )
         )
         self.case = case
@@ -24,33 +28,44 @@ class AppealButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier
         return cls(int(match["case"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
         bot = interaction.client
         decision = bot.store.decision(self.case)
         if decision is None:
-            await tell(interaction, "This case no longer exists.")
+            await tell(interaction, _("This case no longer exists."))
             return
         if decision["user_id"] != interaction.user.id:
-            await tell(interaction, "Only the member whose prompt was refused can appeal it.")
+            await tell(interaction, _("Only the member whose prompt was refused can appeal it."))
             return
         if decision["appealed"]:
-            await tell(interaction, f"Case {self.case} was already sent to the moderators.")
+            await tell(interaction, _("Case {case} was already sent to the moderators.", case=self.case))
             return
         settings = bot.store.guild_settings(decision["guild_id"]) or {}
         channel = bot.get_channel(settings.get("moderation_channel") or 0)
         if not isinstance(channel, discord.abc.Messageable):
-            await tell(interaction, "This server has no moderation channel for appeals yet: ask an admin.")
+            await tell(interaction, _("This server has no moderation channel for appeals yet: ask an admin."))
             return
-        embed = discord.Embed(title=f"Appeal of case {self.case}", colour=discord.Colour.orange())
-        embed.add_field(name="Member", value=f"<@{decision['user_id']}>", inline=True)
-        embed.add_field(name="Decision", value=f"{decision['action']} · {decision['category']}", inline=True)
-        embed.add_field(
-            name="Rule", value=f"{decision['rule']}" + (f" ({decision['entity']})" if decision["entity"] else "")
-        )
-        embed.add_field(name="Prompt", value=decision["prompt"][:1000], inline=False)
+        # For the server's moderators: in the server's language, whatever the member's.
+        embed = contextvars.copy_context().run(appeal_embed, self.case, decision, interaction.guild_locale)
         await channel.send(embed=embed)
         bot.store.mark_appealed(self.case)
         log.info("moderation.appeal", guild=decision["guild_id"], case=self.case, user=interaction.user.id)
-        await tell(interaction, f"Case {self.case} was sent to the moderators.")
+        await tell(interaction, _("Case {case} was sent to the moderators.", case=self.case))
+
+
+def appeal_embed(case: int, decision: dict, locale: discord.Locale | None) -> discord.Embed:
+    """The case as the moderators read it, in ``locale``'s language (this changes the current language)."""
+    use_locale(locale)
+    embed = discord.Embed(title=_("Appeal of case {case}", case=case), colour=discord.Colour.orange())
+    embed.add_field(name=_("Member"), value=f"<@{decision['user_id']}>", inline=True)
+    embed.add_field(
+        name=_("Decision"), value=f"{_(str(decision['action']))} · {_(str(decision['category']))}", inline=True
+    )
+    embed.add_field(
+        name=_("Rule"), value=f"{decision['rule']}" + (f" ({decision['entity']})" if decision["entity"] else "")
+    )
+    embed.add_field(name=_("Prompt"), value=decision["prompt"][:1000], inline=False)
+    return embed
 
 
 def appeal_view(case: int | None) -> discord.ui.View | None:

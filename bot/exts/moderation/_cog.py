@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from atelier.logs import get_logger
+from bot.i18n import _
 from bot.interactions import tell
 from moderation import Category, PolicyError
 
@@ -43,29 +44,35 @@ class ModerationAdmin:
     @rules.command(name="show", description="Show the server's policy")
     async def show(self, interaction: discord.Interaction) -> None:
         policy = self.bot.gate.policy(interaction.guild_id)
-        embed = discord.Embed(title="Atelier rules", description=f"Preset: **{policy.preset}**")
+        embed = discord.Embed(
+            title=_("Atelier rules"), description=_("Preset: **{preset}**", preset=_(str(policy.preset)))
+        )
         for category in ("person", "brand", "artist", "sexual", "violence", "hate"):
-            marker = " (changed)" if Category(category) in policy.categories else ""
-            embed.add_field(name=category, value=f"{policy.action_for(Category(category))}{marker}", inline=True)
-        overrides = [f"{name}: {action}" for name, action in sorted(policy.entities.items())]
+            marker = " " + _("(changed)") if Category(category) in policy.categories else ""
+            action = _(str(policy.action_for(Category(category))))
+            embed.add_field(name=_(category), value=f"{action}{marker}", inline=True)
+        overrides = [f"{name}: {_(str(action))}" for name, action in sorted(policy.entities.items())]
         custom = [
-            f"{entity.name} ({entity.category}; {', '.join(entity.aliases) or 'no aliases'})"
+            f"{entity.name} ({_(str(entity.category))}; {', '.join(entity.aliases) or _('no aliases')})"
             for entity in policy.custom
         ]
-        embed.add_field(name="Entity overrides", value="\n".join(overrides)[:1000] or "none", inline=False)
-        embed.add_field(name="Server's own entities", value="\n".join(custom)[:1000] or "none", inline=False)
+        embed.add_field(name=_("Entity overrides"), value="\n".join(overrides)[:1000] or _("none"), inline=False)
+        embed.add_field(name=_("Server's own entities"), value="\n".join(custom)[:1000] or _("none"), inline=False)
         settings = self.bot.store.guild_settings(interaction.guild_id) or {}
         channel = settings.get("moderation_channel")
-        embed.add_field(name="Appeals go to", value=f"<#{channel}>" if channel else "nowhere yet", inline=False)
+        embed.add_field(name=_("Appeals go to"), value=f"<#{channel}>" if channel else _("nowhere yet"), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @rules.command(name="preset", description="Start from a preset: strict, balanced or open")
     async def preset(self, interaction: discord.Interaction, preset: Preset) -> None:
-        await self._change(interaction, lambda policy: policy.with_preset(preset), f"Preset set to {preset}.")
+        await self._change(
+            interaction, lambda policy: policy.with_preset(preset), _("Preset set to {preset}.", preset=_(preset))
+        )
 
     @rules.command(name="category", description="Set what happens to one category")
     async def category(self, interaction: discord.Interaction, category: CategoryChoice, action: ActionChoice) -> None:
-        await self._change(interaction, lambda policy: policy.with_category(category, action), f"{category}: {action}.")
+        done = _("{category}: {action}.", category=_(category), action=_(action))
+        await self._change(interaction, lambda policy: policy.with_category(category, action), done)
 
     @rules.command(name="entity", description="Set what happens to one person, brand or artist (or add one)")
     @app_commands.describe(kind="Only for a name the ruleset doesn't know: what it is")
@@ -78,25 +85,29 @@ class ModerationAdmin:
     ) -> None:
         known = self.bot.gate.moderator.ruleset.find(name)
         if known is None and kind is None:
-            await tell(interaction, f"⚠️ {name!r} isn't in the ruleset: say what it is with `kind` to add it.")
+            await tell(
+                interaction, _("⚠️ {name} isn't in the ruleset: say what it is with `kind` to add it.", name=repr(name))
+            )
             return
         label = known.name if known else name
         await self._change(
             interaction,
             lambda policy: policy.with_entity(label, action, None if known else kind),
-            f"{label}: {action}.",
+            _("{name}: {action}.", name=label, action=_(action)),
         )
 
     @rules.command(name="alias", description="Add another name for one of the server's own entities")
     async def alias(self, interaction: discord.Interaction, name: str, alias: app_commands.Range[str, 2, 100]) -> None:
         await self._change(
-            interaction, lambda policy: policy.with_alias(name, alias), f"{alias!r} now also means {name}."
+            interaction,
+            lambda policy: policy.with_alias(name, alias),
+            _("{alias} now also means {name}.", alias=repr(alias), name=name),
         )
 
     @rules.command(name="remove", description="Remove an entity's override, or one of the server's own entities")
     async def remove(self, interaction: discord.Interaction, name: str) -> None:
         await self._change(
-            interaction, lambda policy: policy.without_entity(name), f"{name} follows its category again."
+            interaction, lambda policy: policy.without_entity(name), _("{name} follows its category again.", name=name)
         )
 
     @rules.command(name="test", description="See what the rules decide on a prompt (nothing is drawn)")
@@ -104,12 +115,12 @@ class ModerationAdmin:
         policy = self.bot.gate.policy(interaction.guild_id)
         nsfw = isinstance(interaction.channel, discord.TextChannel) and interaction.channel.is_nsfw()
         decision = self.bot.gate.moderator.decide(prompt, policy, nsfw_channel=nsfw)
-        lines = [f"**{decision.action}**" + (f" · {decision.category}" if decision.category else "")]
+        lines = [f"**{_(str(decision.action))}**" + (f" · {_(decision.category)}" if decision.category else "")]
         if decision.rule:
-            lines.append(f"rule: `{decision.rule}`" + (f" ({decision.entity})" if decision.entity else ""))
-        lines.append(decision.reason)
+            lines.append(_("rule: `{rule}`", rule=decision.rule) + (f" ({decision.entity})" if decision.entity else ""))
+        lines.append(_(decision.reason))
         if decision.prompt != prompt:
-            lines.append(f"sent as: {decision.prompt}")
+            lines.append(_("sent as: {prompt}", prompt=decision.prompt))
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="audit", description="Recent moderation decisions")
@@ -126,14 +137,14 @@ class ModerationAdmin:
             interaction.guild_id, user_id=member.id if member else None, action=action, category=category, limit=count
         )
         if not rows:
-            await interaction.response.send_message("No decisions match.", ephemeral=True)
+            await interaction.response.send_message(_("No decisions match."), ephemeral=True)
             return
         lines = []
         for row in rows:
             when = datetime.datetime.fromtimestamp(row["created_at"], datetime.UTC)
             rule = f" `{row['rule']}`" if row["rule"] else ""
             lines.append(
-                f"**{row['id']}** <t:{int(when.timestamp())}:R> <@{row['user_id']}> · {row['action']}{rule} · "
+                f"**{row['id']}** <t:{int(when.timestamp())}:R> <@{row['user_id']}> · {_(row['action'])}{rule} · "
                 f"{row['prompt'][:80]}"
             )
         await interaction.response.send_message("\n".join(lines)[:1990], ephemeral=True)
@@ -142,10 +153,16 @@ class ModerationAdmin:
     @app_commands.describe(action="block: never posted; spoiler: posted behind a spoiler in NSFW channels only")
     async def images(self, interaction: discord.Interaction, action: Literal["block", "spoiler"]) -> None:
         self.bot.store.save_guild_settings(interaction.guild_id, nsfw_action=action)
-        state = "on" if self.bot.gate.detector is not None else "not installed on this bot (nsfw extra)"
-        await tell(interaction, f"✅ Explicit images: {action}. The image check is {state}.")
+        if self.bot.gate.detector is not None:
+            done = _("✅ Explicit images: {action}. The image check is on.", action=_(action))
+        else:
+            done = _(
+                "✅ Explicit images: {action}. The image check is not installed on this bot (nsfw extra).",
+                action=_(action),
+            )
+        await tell(interaction, done)
 
     @app_commands.command(name="channel", description="Where appeals go")
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         self.bot.store.save_guild_settings(interaction.guild_id, moderation_channel=channel.id)
-        await tell(interaction, f"✅ Appeals now go to {channel.mention}.")
+        await tell(interaction, _("✅ Appeals now go to {channel}.", channel=channel.mention))

@@ -13,12 +13,13 @@ from discord import app_commands
 
 from atelier.logs import get_logger
 from bot.exts.studio._chart import DayUsage, fill_days, usage_chart
-from bot.exts.studio._cog import Aspect, Privacy, Quality
+from bot.exts.studio._cog import Aspect, Privacy, Quality, settings_text
 from bot.exts.studio._text import limits_text, spent_text
+from bot.i18n import _, option_name
 from bot.interactions import tell
 from bot.studio.budget import JOULES_PER_WATT_HOUR, Spent
 from bot.studio.preferences import Preferences
-from bot.studio.tiers import EVERYONE, Tier
+from bot.studio.tiers import EVERYONE, Tier, shown_tier
 
 if TYPE_CHECKING:
     from bot.app import AtelierBot
@@ -44,22 +45,30 @@ class StudioAdmin:
         studio = self.bot.studio
         guild_id = interaction.guild_id
         channels = studio.store.channels(guild_id)
-        embed = discord.Embed(title="Who may use Atelier", colour=discord.Colour.blurple())
+        embed = discord.Embed(title=_("Who may use Atelier"), colour=discord.Colour.blurple())
         embed.add_field(
-            name="Channels", value=", ".join(f"<#{c}>" for c in channels) if channels else "every channel", inline=False
+            name=_("Channels"),
+            value=", ".join(f"<#{c}>" for c in channels) if channels else _("every channel"),
+            inline=False,
         )
         tiers = studio.store.tiers(guild_id)
         if not tiers:
-            embed.add_field(name=f"{EVERYONE} (no tiers set: everyone)", value=limits_text(studio.limits), inline=False)
+            embed.add_field(
+                name=_("{tier} (no tiers set: everyone)", tier=shown_tier(EVERYONE)),
+                value=limits_text(studio.limits),
+                inline=False,
+            )
         for tier in tiers:
-            roles = ", ".join("@everyone" if role == guild_id else f"<@&{role}>" for role in tier.roles) or "no roles"
-            state = "open" if tier.open else "closed"
+            roles = ", ".join("@everyone" if role == guild_id else f"<@&{role}>" for role in tier.roles) or _(
+                "no roles"
+            )
+            state = _("open") if tier.open else _("closed")
             embed.add_field(
                 name=f"{tier.rank}. {tier.name} ({state})",
                 value=f"{roles}\n{limits_text(tier.limits(studio.limits), tier)}",
                 inline=True,
             )
-        embed.set_footer(text="Bold limits are the tier's own; the others follow the defaults in config.toml.")
+        embed.set_footer(text=_("Bold limits are the tier's own; the others follow the defaults in config.toml."))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @access.command(name="tier", description="Create or change a tier: its role, whether it is open, its limits")
@@ -98,7 +107,7 @@ class StudioAdmin:
         tier = self._tier(guild_id, name)
         if tier is None:
             if len(tiers) >= MAX_TIERS:
-                await tell(interaction, f"⚠️ A server can have {MAX_TIERS} tiers: remove one first.")
+                await tell(interaction, _("⚠️ A server can have {count} tiers: remove one first.", count=MAX_TIERS))
                 return
             tier = Tier(name=name, rank=max((t.rank for t in tiers), default=0) + 1, open=True)
         limits = {
@@ -112,7 +121,14 @@ class StudioAdmin:
         }
         for field, least in LEAST.items():
             if limits[field] not in (None, -1) and limits[field] < least:
-                await tell(interaction, f"⚠️ {field} must be at least {least} (or -1 to follow the default).")
+                await tell(
+                    interaction,
+                    _(
+                        "⚠️ {field} must be at least {least} (or -1 to follow the default).",
+                        field=option_name(field),
+                        least=least,
+                    ),
+                )
                 return
         tier = tier.with_overrides(
             **{field: (None if value == -1 else value) for field, value in limits.items() if value is not None}
@@ -129,9 +145,10 @@ class StudioAdmin:
             )
         store.save_tier(guild_id, tier)
         log.info("studio.tier_saved", guild=guild_id, user=interaction.user.id, tier=tier.name, open=tier.open)
-        warning = "" if tier.roles else " It holds no role yet: add one with `role`."
-        state = "open" if tier.open else "closed"
-        await tell(interaction, f"✅ Tier **{tier.name}** ({state}, rank {tier.rank}) saved.{warning}")
+        warning = "" if tier.roles else " " + _("It holds no role yet: add one with `role`.")
+        state = _("open") if tier.open else _("closed")
+        saved = _("✅ Tier **{name}** ({state}, rank {rank}) saved.", name=tier.name, state=state, rank=tier.rank)
+        await tell(interaction, saved + warning)
 
     @access.command(name="remove", description="Take a role out of a tier, or remove the tier")
     async def access_remove(
@@ -140,17 +157,17 @@ class StudioAdmin:
         store = self.bot.studio.store
         tier = self._tier(interaction.guild_id, name.strip().lower())
         if tier is None:
-            await tell(interaction, f"⚠️ There is no tier {name!r}: see `/atelier access show`.")
+            await tell(interaction, _("⚠️ There is no tier {name}: see `/atelier access show`.", name=repr(name)))
             return
         if role is not None:
             roles = tuple(r for r in tier.roles if r != role.id)
             store.save_tier(interaction.guild_id, Tier(tier.name, tier.rank, roles, tier.open, tier.overrides))
-            await tell(interaction, f"✅ {role.mention} is no longer in **{tier.name}**.")
+            await tell(interaction, _("✅ {role} is no longer in **{tier}**.", role=role.mention, tier=tier.name))
             return
         store.remove_tier(interaction.guild_id, tier.name)
         left = store.tiers(interaction.guild_id)
-        after = "" if left else " No tiers are left: everyone may use Atelier with the defaults."
-        await tell(interaction, f"✅ Tier **{tier.name}** removed.{after}")
+        after = "" if left else " " + _("No tiers are left: everyone may use Atelier with the defaults.")
+        await tell(interaction, _("✅ Tier **{name}** removed.", name=tier.name) + after)
 
     @access.command(name="channel", description="Limit Atelier to some channels (none: every channel)")
     async def access_channel(
@@ -164,20 +181,22 @@ class StudioAdmin:
         if action == "clear":
             channels = set()
         elif channel is None:
-            await tell(interaction, f"⚠️ Name the channel to {action}.")
+            await tell(
+                interaction, _("⚠️ Name the channel to add.") if action == "add" else _("⚠️ Name the channel to remove.")
+            )
             return
         elif action == "add":
             channels.add(channel.id)
         else:
             channels.discard(channel.id)
         store.set_channels(interaction.guild_id, tuple(channels))
-        where = ", ".join(f"<#{c}>" for c in sorted(channels)) if channels else "every channel"
-        await tell(interaction, f"✅ Atelier answers in {where}.")
+        where = ", ".join(f"<#{c}>" for c in sorted(channels)) if channels else _("every channel")
+        await tell(interaction, _("✅ Atelier answers in {where}.", where=where))
 
     @quota.command(name="reset", description="The hour (UTC) when daily budgets start again")
     async def quota_reset(self, interaction: discord.Interaction, hour: app_commands.Range[int, 0, 23]) -> None:
         self.bot.studio.store.set_reset_hour(interaction.guild_id, hour)
-        await tell(interaction, f"✅ Daily budgets start again at {hour:02d}:00 UTC.")
+        await tell(interaction, _("✅ Daily budgets start again at {hour}:00 UTC.", hour=format(hour, "02d")))
 
     @quota.command(name="grant", description="Give a member extra budget for today")
     async def quota_grant(
@@ -188,7 +207,7 @@ class StudioAdmin:
         watt_hours: app_commands.Range[float, 0, 100000] = 0.0,
     ) -> None:
         if not gpu_seconds and not watt_hours:
-            await tell(interaction, "⚠️ Grant some `gpu_seconds` or `watt_hours`.")
+            await tell(interaction, _("⚠️ Grant some `gpu_seconds` or `watt_hours`."))
             return
         studio = self.bot.studio
         studio.store.grant(
@@ -200,7 +219,15 @@ class StudioAdmin:
             granted_by=interaction.user.id,
         )
         log.info("studio.granted", guild=interaction.guild_id, user=member.id, by=interaction.user.id)
-        await tell(interaction, f"✅ {member.mention} gets {gpu_seconds:g} s GPU and {watt_hours:g} Wh more today.")
+        await tell(
+            interaction,
+            _(
+                "✅ {member} gets {seconds} s GPU and {energy} Wh more today.",
+                member=member.mention,
+                seconds=format(gpu_seconds, "g"),
+                energy=format(watt_hours, "g"),
+            ),
+        )
 
     @app_commands.command(name="usage", description="The server's usage: totals, top members, tiers, a chart")
     @app_commands.describe(days="How many days back (1-90)", member="Only this member")
@@ -218,24 +245,27 @@ class StudioAdmin:
         since = datetime.datetime.combine(first, datetime.time(), datetime.UTC)
         grid = studio.settings.grid_gco2_per_kwh
         total = studio.store.spent(guild_id, since, member.id if member else None)
-        embed = discord.Embed(title=f"Atelier usage, last {days} days", colour=discord.Colour.blurple())
-        embed.add_field(name="Total", value=spent_text(total, grid), inline=False)
+        embed = discord.Embed(title=_("Atelier usage, last {days} days", days=days), colour=discord.Colour.blurple())
+        embed.add_field(name=_("Total"), value=spent_text(total, grid), inline=False)
         if member is None:
             top = [
                 f"<@{user}>: {spent_text(_spent(images, seconds, joules), grid)}"
                 for user, images, seconds, joules in studio.store.per("user_id", guild_id, since)
             ]
-            embed.add_field(name="Top members", value="\n".join(top)[:1000] or "nobody yet", inline=False)
+            embed.add_field(name=_("Top members"), value="\n".join(top)[:1000] or _("nobody yet"), inline=False)
             tiers = [
-                f"{tier or EVERYONE}: {spent_text(_spent(images, seconds, joules), grid)}"
+                f"{shown_tier(tier or EVERYONE)}: {spent_text(_spent(images, seconds, joules), grid)}"
                 for tier, images, seconds, joules in studio.store.per("tier", guild_id, since)
             ]
-            embed.add_field(name="Per tier", value="\n".join(tiers)[:1000] or "nobody yet", inline=False)
+            embed.add_field(name=_("Per tier"), value="\n".join(tiers)[:1000] or _("nobody yet"), inline=False)
         rows = [
             DayUsage(day, images, seconds, joules / JOULES_PER_WATT_HOUR)
             for day, images, seconds, joules in studio.store.per_day(guild_id, since, member.id if member else None)
         ]
-        title = f"{interaction.guild.name if interaction.guild else 'Server'}: GPU time and energy per day"
+        title = _(
+            "{server}: GPU time and energy per day",
+            server=interaction.guild.name if interaction.guild else _("Server"),
+        )
         png = await asyncio.to_thread(usage_chart, fill_days(rows, first, today), title)
         embed.set_image(url="attachment://usage.png")
         await interaction.followup.send(
@@ -275,8 +305,9 @@ class StudioAdmin:
         if changes:
             current = current.changed(**changes)
             store.save_server_defaults(interaction.guild_id, {**saved, "preferences": current.to_json()})
-        shown = "\n".join(f"{key}: **{value}**" for key, value in current.to_json().items()) or "none"
-        await tell(interaction, f"{'✅ Saved. ' if changes else ''}Server defaults:\n{shown}")
+        shown = settings_text(current) or _("none")
+        saved = _("✅ Saved.") + " " if changes else ""
+        await tell(interaction, saved + _("Server defaults:\n{settings}", settings=shown))
 
     @app_commands.command(name="buttons", description="Who may press a button under an image: its owner or anyone")
     async def buttons(
@@ -287,7 +318,10 @@ class StudioAdmin:
         store.save_server_defaults(
             interaction.guild_id, {**saved, "buttons": {**saved.get("buttons", {}), button: who}}
         )
-        await tell(interaction, f"✅ `{button}`: {'only the image owner' if who == 'owner' else 'anyone'}.")
+        if who == "owner":
+            await tell(interaction, _("✅ `{button}`: only the image owner.", button=_(button)))
+        else:
+            await tell(interaction, _("✅ `{button}`: anyone.", button=_(button)))
 
 
 def _spent(images: int, seconds: float, joules: float) -> Spent:

@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from bot.i18n import _
+
 # 1000x500 px: wide enough for a month of bars, and Discord shows it in an embed without scaling it down much.
 _SIZE_INCHES = (10, 5)
 _DPI = 100
@@ -96,9 +98,9 @@ def _figure(days: Sequence[DayUsage], title: str) -> Figure:
         markersize=3 if len(days) > 1 else 6,
     )
 
-    bars_axis.set_ylabel("GPU time (min)" if in_minutes else "GPU time (s)")
-    energy_axis.set_ylabel("Energy (Wh)")
-    bars_axis.set_xlabel("Day")
+    bars_axis.set_ylabel(_("GPU time (min)") if in_minutes else _("GPU time (s)"))
+    energy_axis.set_ylabel(_("Energy (Wh)"))
+    bars_axis.set_xlabel(_("Day"))
     # Room above the tallest bar for its image count, and an axis of 0..1 rather than a degenerate one when empty.
     bars_axis.set_ylim(0, max(gpu) * 1.15 or 1)
     energy_axis.set_ylim(0, max(energy) * 1.15 or 1)
@@ -133,7 +135,7 @@ def _figure(days: Sequence[DayUsage], title: str) -> Figure:
         bars_axis.text(
             0.5,
             0.5,
-            "No usage in this period",
+            _("No usage in this period"),
             transform=bars_axis.transAxes,
             ha="center",
             va="center",
@@ -142,16 +144,21 @@ def _figure(days: Sequence[DayUsage], title: str) -> Figure:
         )
 
     figure.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
-    summary = f"{total_images} image{'' if total_images == 1 else 's'}, {_duration(sum(seconds))} GPU, "
-    summary += f"{_energy(sum(energy))}"
+    images_text = _("1 image") if total_images == 1 else _("{count} images", count=total_images)
+    summary = _(
+        "{images}, {duration} GPU, {energy}",
+        images=images_text,
+        duration=_duration(sum(seconds)),
+        energy=_energy(sum(energy)),
+    )
     if total_images:
-        summary += " (numbers above bars: images per day)"
+        summary += " " + _("(numbers above bars: images per day)")
     bars_axis.set_title(summary, loc="left", fontsize=9, color=_MUTED)
 
     # Proxies rather than the artists, so the legend shows a bar swatch and a plain line whatever the data.
     handles = [
-        Patch(color=_GPU_COLOUR, label="GPU time"),
-        Line2D([], [], color=_ENERGY_COLOUR, linewidth=2, marker="o", markersize=3, label="Energy"),
+        Patch(color=_GPU_COLOUR, label=_("GPU time")),
+        Line2D([], [], color=_ENERGY_COLOUR, linewidth=2, marker="o", markersize=3, label=_("Energy")),
     ]
     # On the subtitle's line, above the plot, where no bar or point can be hidden behind it.
     energy_axis.legend(

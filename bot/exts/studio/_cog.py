@@ -11,11 +11,13 @@ from discord.ext import commands
 
 from atelier.logs import get_logger
 from bot.exts.studio._text import left_text, limits_text, spent_text
-from bot.interactions import is_manager, tell
+from bot.i18n import _, option_name
+from bot.interactions import begin, is_manager, tell
 from bot.service_client import ServiceRejected, ServiceUnavailable
 from bot.studio.budget import month_start
 from bot.studio.preferences import ASPECTS, QUALITIES, Preferences
 from bot.studio.studio import NotAllowed
+from bot.studio.tiers import shown_tier
 
 if TYPE_CHECKING:
     from bot.app import AtelierBot
@@ -25,14 +27,24 @@ log = get_logger("bot.exts.studio")
 Aspect = Literal["square", "portrait", "landscape", "wide", "tall"]
 Quality = Literal["draft", "standard", "high"]
 Privacy = Literal["off", "ephemeral", "dm"]
+# Settings whose values are choices: shown under their translated choice names.
+CHOICES = ("aspect", "quality", "private")
 assert set(Aspect.__args__) == set(ASPECTS) and set(Quality.__args__) == set(QUALITIES)
+
+
+def settings_text(preferences: Preferences) -> str:
+    """One line per setting, named as the member sees the option in Discord; chosen values translated."""
+    return "\n".join(
+        f"{option_name(key)}: **{_(value) if key in CHOICES else value}**"
+        for key, value in preferences.to_json().items()
+    )
 
 
 class CancelButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier:cancel:(?P<ticket>\d+)"):
     def __init__(self, ticket: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Cancel {ticket}",
+                label=_("Cancel {number}", number=ticket),
                 emoji="✖️",
                 style=discord.ButtonStyle.danger,
                 custom_id=f"atelier:cancel:{ticket}",
@@ -45,6 +57,7 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier
         return cls(int(match["ticket"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
         await interaction.client.get_cog("Studio").cancel(interaction, self.ticket)
 
 
@@ -66,13 +79,15 @@ class Studio(commands.Cog):
         month = studio.store.spent(interaction.guild_id, month_start(studio.clock()), member.id)
         grid = studio.settings.grid_gco2_per_kwh
         reset = int(studio.next_reset(interaction.guild_id).timestamp())
-        embed = discord.Embed(title="Your Atelier usage", colour=discord.Colour.blurple())
-        embed.add_field(name="Today", value=spent_text(today, grid), inline=False)
-        embed.add_field(name="This month", value=spent_text(month, grid), inline=False)
-        embed.add_field(name="Left today", value=left_text(studio.allowance(caller), today), inline=False)
-        embed.add_field(name="Resets", value=f"<t:{reset}:R> (<t:{reset}:t>)", inline=True)
-        embed.add_field(name=f"Your tier: {caller.tier}", value=limits_text(caller.limits), inline=False)
-        embed.set_footer(text=f"CO₂ estimated at {grid:g} g/kWh")
+        embed = discord.Embed(title=_("Your Atelier usage"), colour=discord.Colour.blurple())
+        embed.add_field(name=_("Today"), value=spent_text(today, grid), inline=False)
+        embed.add_field(name=_("This month"), value=spent_text(month, grid), inline=False)
+        embed.add_field(name=_("Left today"), value=left_text(studio.allowance(caller), today), inline=False)
+        embed.add_field(name=_("Resets"), value=f"<t:{reset}:R> (<t:{reset}:t>)", inline=True)
+        embed.add_field(
+            name=_("Your tier: {tier}", tier=shown_tier(caller.tier)), value=limits_text(caller.limits), inline=False
+        )
+        embed.set_footer(text=_("CO₂ estimated at {grid} g/kWh", grid=format(grid, "g")))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="queue", description="Your images waiting or running (admins see everyone's)")
@@ -85,11 +100,11 @@ class Studio(commands.Cog):
             if everyone or ticket.member == interaction.user.id
         ]
         if not tickets:
-            await tell(interaction, "Nothing is waiting or running." if everyone else "You have nothing waiting.")
+            await tell(interaction, _("Nothing is waiting or running.") if everyone else _("You have nothing waiting."))
             return
         lines, view = [], discord.ui.View(timeout=None)
         for ticket in tickets[:20]:
-            where = "running" if ticket.granted else f"position {ticket.position}"
+            where = _("running") if ticket.granted else _("position {position}", position=ticket.position)
             who = f"<@{ticket.member}> · " if everyone else ""
             lines.append(f"`{ticket.number}` {who}{where} · {ticket.label} · <#{ticket.conversation}>")
             if len(view.children) < 20:
@@ -100,25 +115,27 @@ class Studio(commands.Cog):
         queue = self.bot.studio.queue(interaction.guild_id)
         ticket = queue.find(number)
         if ticket is None:
-            await tell(interaction, f"`{number}` has already finished.")
+            await tell(interaction, _("`{number}` has already finished.", number=number))
             return
         if ticket.member != interaction.user.id and not is_manager(interaction):
-            await tell(interaction, "Only its member or an admin can cancel it.")
+            await tell(interaction, _("Only its member or an admin can cancel it."))
             return
         if queue.cancel(ticket):
-            await tell(interaction, f"✅ `{number}` was cancelled before it started.")
+            await tell(interaction, _("✅ `{number}` was cancelled before it started.", number=number))
             return
         if ticket.job is None:
-            await tell(interaction, f"`{number}` is being sent to the image service: try again in a moment.")
+            await tell(
+                interaction, _("`{number}` is being sent to the image service: try again in a moment.", number=number)
+            )
             return
         try:
             await self.bot.engine.client.cancel(ticket.job)
         except (ServiceUnavailable, ServiceRejected) as exc:
             log.warning("studio.cancel_failed", guild=interaction.guild_id, job=ticket.job, error=str(exc))
-            await tell(interaction, "The image service didn't take the cancel; it may have just finished.")
+            await tell(interaction, _("The image service didn't take the cancel; it may have just finished."))
             return
         log.info("studio.cancelled", guild=interaction.guild_id, job=ticket.job, user=interaction.user.id)
-        await tell(interaction, f"✅ `{number}` is being stopped.")
+        await tell(interaction, _("✅ `{number}` is being stopped.", number=number))
 
     @app_commands.command(name="settings", description="Your defaults for /imagine")
     @app_commands.describe(
@@ -155,6 +172,6 @@ class Studio(commands.Cog):
         if changes or reset:
             current = current.changed(**changes)
             store.save_member_settings(interaction.user.id, current.to_json())
-        shown = current.to_json()
-        text = "\n".join(f"{key}: **{value}**" for key, value in shown.items()) or "none: the server's defaults apply"
-        await tell(interaction, f"{'✅ Saved. ' if changes or reset else ''}Your settings:\n{text}")
+        text = settings_text(current) or _("none: the server's defaults apply")
+        saved = _("✅ Saved.") + " " if changes or reset else ""
+        await tell(interaction, saved + _("Your settings:\n{settings}", settings=text))
