@@ -211,3 +211,9 @@ def m005_requests(db: Database) -> None:
         {"message_id": int, "conversation": str, "created_at": float}, pk="message_id", if_not_exists=True
     )
     _add_missing(db, "conversations", {"last_message_id": int, "state": str})
+
+
+@migrations()
+def m006_appeal_resolutions(db: Database) -> None:
+    """How each appeal was resolved, by whom, and whether an approved prompt was drawn yet."""
+    _add_missing(db, "decisions", {"resolution": str, "resolved_by": int, "resolved_at": float, "used": int})

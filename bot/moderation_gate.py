@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from atelier.config import ModerationConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.i18n import N_, _
 from bot.storage import BotStore
-from moderation import Decision, Moderator, Policy, PolicyError, load_ruleset, semantic
+from moderation import Action, Decision, Moderator, Policy, PolicyError, load_ruleset, semantic
 from moderation.output import NudityDetector
 
 log = get_logger("bot.moderation")
+
+ABSOLUTE_RULES = ("sexual_minors", "sexual_real_person")
 
 CATEGORY_LABELS = {
     "person": N_("real people"),
@@ -154,6 +156,11 @@ class PromptGate:
             guild_id, nsfw = row.get("guild_id"), bool(row.get("nsfw"))
         policy = self.policy(guild_id)
         decision = self.moderator.decide(prompt, policy, nsfw_channel=nsfw)
+        if decision.action == "block" and not _absolute(decision):
+            approved = self.store.use_approval(guild_id, user_id, prompt, consume=not early)
+            if approved is not None:
+                log.info("moderation.approved_prompt", guild=guild_id, user=user_id, case=approved)
+                decision = replace(decision, action=Action.ALLOW, rule=f"appeal:{approved}", prompt=prompt)
         case = None
         if not early or decision.action == "block":
             case = self._record(guild_id, conversation, user_id, prompt, decision)
@@ -198,6 +205,11 @@ class PromptGate:
                 rule=decision.rule,
             )
         return case
+
+
+def _absolute(decision: Decision) -> bool:
+    """Rules no server and no moderator can lift: sexual content with minors or with a real person."""
+    return any(finding.rule in ABSOLUTE_RULES for finding in decision.findings)
 
 
 def _refusal(decision: Decision, case: int) -> str:

@@ -216,6 +216,29 @@ class BotStore:
     def mark_appealed(self, decision_id: int) -> None:
         self.db["decisions"].update(decision_id, {"appealed": 1})
 
+    def resolve_appeal(self, decision_id: int, resolution: str, moderator: int) -> None:
+        """ "approved" (the prompt may be drawn once for its member) or "denied"."""
+        self.db["decisions"].update(
+            decision_id, {"resolution": resolution, "resolved_by": moderator, "resolved_at": time.time(), "used": 0}
+        )
+
+    def use_approval(self, guild_id: int | None, user_id: int | None, prompt: str, consume: bool = True) -> int | None:
+        """The case of an approved, not yet drawn appeal of exactly this prompt by this member (used up unless
+        ``consume`` is false: a check before the real one)."""
+        rows = list(
+            self.db["decisions"].rows_where(
+                "guild_id is ? and user_id is ? and prompt = ? and resolution = 'approved' and not used",
+                [guild_id, user_id, prompt],
+                order_by="id",
+                limit=1,
+            )
+        )
+        if not rows:
+            return None
+        if consume:
+            self.db["decisions"].update(rows[0]["id"], {"used": 1})
+        return rows[0]["id"]
+
     def decisions(
         self,
         guild_id: int | None,

@@ -108,6 +108,8 @@ class Interaction:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     locale: str = "en-US"
     expired: bool = False
+    # The message whose component was used, for a component interaction.
+    message_id: str | None = None
 
 
 @dataclass
@@ -734,8 +736,9 @@ class DiscordEmulator:
                 await self._created(message)
         elif kind == 9:
             interaction.modal = data
-        elif kind == 7 and interaction.original:
-            message = self.messages[interaction.original]
+        elif kind == 7 and (interaction.message_id or interaction.original):
+            # Updating the message a component sits on (or the interaction's own message).
+            message = self.messages[interaction.message_id or interaction.original]
             message.update({key: data[key] for key in ("content", "components", "embeds") if key in data})
             resource["message"] = message
         interaction.done.set()
@@ -872,6 +875,8 @@ class DiscordEmulator:
         interaction = Interaction(
             id=snowflake(), token=f"token-{snowflake()}", channel_id=channel_id, user_id=user_id, locale=locale
         )
+        if "message" in extra:
+            interaction.message_id = extra["message"]["id"]
         self.interactions[interaction.id] = interaction
         channel = self.channels[channel_id]
         payload = {

@@ -87,3 +87,48 @@ async def test_an_appeal_reaches_the_moderation_channel_once(world):
     assert posted[0]["embeds"][0]["title"].startswith("Appeal of case ")
     again = await world.discord.click(world.member, refusal["id"], appeal_id)
     assert "already sent" in (await answered(world, again))["content"]
+
+
+async def appeal_in_a_thread(world: World, admin: str) -> tuple[str, dict]:
+    """A member's edit refused under the strict preset and appealed; returns the thread and the appeal."""
+    mods = world.discord.add_channel("mods")
+    await world.stop_bot()
+    await world.start_bot()
+    await answered(world, await world.discord.slash(admin, "atelier channel", channel=world.discord.channels[mods]))
+    await answered(world, await world.discord.slash(admin, "atelier rules preset", preset="strict"))
+    thread_id, _ = await imagine(world, "a lighthouse")
+    refusal = await say(world, thread_id, "add Barack Obama waving")
+    assert refusal["content"].startswith("🚫")
+    await answered(world, await world.discord.click(world.member, refusal["id"], buttons(refusal)["Appeal"]))
+    appeal = await world.discord.wait_for(lambda: world.discord.channel_messages(mods))
+    return thread_id, appeal[0]
+
+
+async def test_an_approved_appeal_tells_the_member_and_draws_the_prompt_once(world):
+    admin = world.discord.add_member("grace", admin=True)
+    thread_id, appeal = await appeal_in_a_thread(world, admin)
+    assert set(buttons(appeal)) == {"Approve", "Deny"}
+
+    by_a_member = await world.discord.click(world.member, appeal["id"], buttons(appeal)["Approve"])
+    assert "Manage Server" in (await answered(world, by_a_member))["content"]
+    await world.discord.click(admin, appeal["id"], buttons(appeal)["Approve"])
+
+    drawn = await world.discord.wait_for(lambda: results(world, thread_id)[1:] or None)
+    assert "> a lighthouse, with barack obama waving" in drawn[0]["content"].lower()
+    resolved = world.discord.messages[appeal["id"]]
+    assert resolved["components"] == [] and "approved by" in resolved["embeds"][0]["fields"][-1]["value"]
+    again = await say(world, thread_id, "#2 add Barack Obama waving")  # approved once, not for good
+    assert again["content"].startswith("🚫")
+
+
+async def test_a_denied_appeal_tells_the_member(world):
+    admin = world.discord.add_member("grace", admin=True)
+    thread_id, appeal = await appeal_in_a_thread(world, admin)
+
+    await world.discord.click(admin, appeal["id"], buttons(appeal)["Deny"])
+
+    told = await world.discord.wait_for(
+        lambda: [m for m in world.discord.channel_messages(thread_id) if "upheld the refusal" in m["content"]] or None
+    )
+    assert told[0]["content"].startswith(f"<@{world.member}>")
+    assert len(results(world, thread_id)) == 1

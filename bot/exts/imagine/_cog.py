@@ -368,6 +368,56 @@ class Imagine(commands.Cog):
         )
         await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action="edit")
 
+    # ---------------------------------------------------------------- appeals
+
+    async def appeal_resolved(self, decision: dict) -> None:
+        """Tell the member how their appeal ended, in their language; an approved prompt is drawn in its thread
+        (a prompt refused before its thread existed may be sent again: it will pass, once)."""
+        member, case = decision["user_id"], decision["id"]
+        guild = self.bot.get_guild(decision["guild_id"])
+        use_locale(MEMBER_LOCALES.get(member) or (guild.preferred_locale if guild else None))
+        approved = decision["resolution"] == "approved"
+        conversation = self.bot.store.conversation(decision["conversation"] or "")
+        thread = (
+            await self._channel(int(conversation["id"]))
+            if conversation and conversation["surface"] == "discord"
+            else None
+        )
+        redraw = approved and thread is not None and not decision["prompt"].startswith("(negative)")
+        if redraw:
+            text = _("✅ <@{member}>, the moderators approved case {case}: drawing it now…", member=member, case=case)
+        elif approved:
+            text = _(
+                "✅ <@{member}>, the moderators approved case {case}: send the same prompt again and it will be drawn.",
+                member=member,
+                case=case,
+            )
+        else:
+            text = _("<@{member}>, the moderators upheld the refusal of case {case}.", member=member, case=case)
+        try:
+            if thread is not None:
+                status = await thread.send(text)
+            else:
+                status = await (await self.bot.fetch_user(member)).send(text)
+        except discord.HTTPException:
+            log.warning("appeal.unannounced", guild=decision["guild_id"], case=case)
+            return
+        if not redraw:
+            return
+        try:
+            caller = self.caller(decision["guild_id"], discord.Object(member), thread)
+        except TurnError as error:
+            await _quietly(status.edit(content=f"{text}\n⚠️ {error}"))
+            return
+        work = self.bot.engine.imagine(
+            conversation["id"],
+            member,
+            decision["prompt"],
+            progress=ProgressMessage(status),
+            caller=answering(caller, thread, status),
+        )
+        await self.run_turn(work, status, thread, guild=decision["guild_id"], case=case)
+
     # ---------------------------------------------------------------- results
 
     async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:

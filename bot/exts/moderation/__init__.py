@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.exts.moderation._appeals import AppealButton, appeal_view
+from bot.exts.moderation._appeals import AppealButton, ResolveButton, appeal_view
 from bot.exts.moderation._cog import ModerationAdmin
 
 if TYPE_CHECKING:
@@ -14,4 +14,4 @@ __all__ = ["ModerationAdmin", "appeal_view"]
 
 
 async def setup(bot: AtelierBot) -> None:
-    bot.add_dynamic_items(AppealButton)
+    bot.add_dynamic_items(AppealButton, ResolveButton)
