@@ -174,7 +174,11 @@ class Soak:
                 continue
             if len(answers) > 1:
                 figures["twice"] += 1
-            figures["image" if answers[0]["attachments"] else "error"] += 1
+            if answers[0]["attachments"] or answers[0]["content"].startswith("↩️"):
+                figures["image"] += 1  # a picture, or a move to an earlier one ("#1")
+            else:
+                figures["error"] += 1
+                print(f"error: {answers[0]['content'][:160]!r}", flush=True)
         figures["seconds"] = round(time.monotonic() - started)
         await self.stop_bot()
         await service.kill()
@@ -196,7 +200,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         figures = asyncio.run(Soak(Path(folder), args.members, args.turns).run())
     print(
-        f"turns sent {figures['sent']}, answered with an image {figures['image']}, with an error "
+        f"turns sent {figures['sent']}, answered with an image (or a move) {figures['image']}, with an error "
         f"{figures['error']}, lost {figures['lost']}, answered twice {figures['twice']} "
         f"({figures['seconds']} s)"
     )
