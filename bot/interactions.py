@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import discord
 
 from atelier.logs import get_logger
@@ -9,8 +11,34 @@ from bot.i18n import N_, use_locale
 
 log = get_logger("bot.interactions")
 
-# The Discord language each member last used an interaction in, for their plain messages (which carry none).
-MEMBER_LOCALES: dict[int, str] = {}
+
+class RecentLocales:
+    """Member id → locale for the ``size`` members seen most recently; the oldest is forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._locales: OrderedDict[int, str] = OrderedDict()
+
+    def get(self, member: int, default: str | None = None) -> str | None:
+        locale = self._locales.get(member)
+        if locale is None:
+            return default
+        self._locales.move_to_end(member)
+        return locale
+
+    def __setitem__(self, member: int, locale: str) -> None:
+        self._locales[member] = locale
+        self._locales.move_to_end(member)
+        while len(self._locales) > self.size:
+            self._locales.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._locales)
+
+
+# The Discord language each member last used an interaction in, for their plain messages (which carry none):
+# bounded, as a member who doesn't come back needn't be remembered.
+MEMBER_LOCALES = RecentLocales(10_000)
 SOMETHING_WRONG = N_("⚠️ Something went wrong on our side; the details are in the bot's log.")
 
 

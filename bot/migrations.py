@@ -217,3 +217,10 @@ def m005_requests(db: Database) -> None:
 def m006_appeal_resolutions(db: Database) -> None:
     """How each appeal was resolved, by whom, and whether an approved prompt was drawn yet."""
     _add_missing(db, "decisions", {"resolution": str, "resolved_by": int, "resolved_at": float, "used": int})
+
+
+@migrations()
+def m007_message_claims(db: Database) -> None:
+    """Which run of the bot claimed each member message, the message showing its progress, and whether it was
+    answered: a message claimed by a run that stopped before answering is answered by the next."""
+    _add_missing(db, "handled_messages", {"process": str, "status_id": int, "answered": int})

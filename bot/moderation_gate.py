@@ -78,6 +78,8 @@ class Cleared:
     prompt: str
     negative: str
     rewritten: bool
+    # An approved appeal that let this through, used up once the image is made.
+    approval: int | None = None
 
 
 class PromptGate:
@@ -156,11 +158,7 @@ class PromptGate:
             guild_id, nsfw = row.get("guild_id"), bool(row.get("nsfw"))
         policy = self.policy(guild_id)
         decision = self.moderator.decide(prompt, policy, nsfw_channel=nsfw)
-        if decision.action == "block" and not _absolute(decision):
-            approved = self.store.use_approval(guild_id, user_id, prompt, consume=not early)
-            if approved is not None:
-                log.info("moderation.approved_prompt", guild=guild_id, user=user_id, case=approved)
-                decision = replace(decision, action=Action.ALLOW, rule=f"appeal:{approved}", prompt=prompt)
+        decision, approval = self._approved(decision, guild_id, user_id, prompt)
         case = None
         if not early or decision.action == "block":
             case = self._record(guild_id, conversation, user_id, prompt, decision)
@@ -172,12 +170,29 @@ class PromptGate:
             negative_decision = self.moderator.decide(
                 negative, policy, nsfw_channel=nsfw, negative=True, context=prompt
             )
+            negative_decision, negative_approval = self._approved(
+                negative_decision, guild_id, user_id, f"(negative) {negative}"
+            )
+            approval = approval if approval is not None else negative_approval
             if negative_decision.action != "allow" and (not early or negative_decision.action == "block"):
                 case = self._record(guild_id, conversation, user_id, f"(negative) {negative}", negative_decision)
             if negative_decision.action == "block":
                 raise Refused(_refusal(negative_decision, case), case)
             cleared_negative = negative_decision.prompt
-        return Cleared(decision.prompt, cleared_negative, decision.action == "rewrite")
+        return Cleared(decision.prompt, cleared_negative, decision.action == "rewrite", approval)
+
+    def _approved(
+        self, decision: Decision, guild_id: int | None, user_id: int | None, prompt: str
+    ) -> tuple[Decision, int | None]:
+        """A block lifted by the moderators' approval of an appeal of exactly this prompt (never past the absolute
+        rules); the approval is used up only once the image is made."""
+        if decision.action != "block" or _absolute(decision):
+            return decision, None
+        approval = self.store.approval(guild_id, user_id, prompt)
+        if approval is None:
+            return decision, None
+        log.info("moderation.approved_prompt", guild=guild_id, user=user_id, case=approval)
+        return replace(decision, action=Action.ALLOW, rule=f"appeal:{approval}", prompt=prompt), approval
 
     def _record(
         self, guild_id: int | None, conversation: str | None, user_id: int | None, prompt: str, decision: Decision

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import random
@@ -144,7 +145,12 @@ class GenerationClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+            # No cap on connections: each waiting job holds one in its long poll for up to LONG_POLL_SECONDS, and
+            # with aiohttp's default of 100 in all, a busy bot's downloads and submissions would queue behind
+            # them until they timed out. Each request keeps its own timeout.
+            self._session = aiohttp.ClientSession(
+                headers=self._headers, timeout=self._timeout, connector=aiohttp.TCPConnector(limit=0)
+            )
         return self._session
 
     async def close(self) -> None:
@@ -266,7 +272,8 @@ class GenerationClient:
 
         While the service is unreachable it retries for ``patience`` seconds, reporting a status in state
         ``waiting_for_service`` once, then raises ServiceUnavailable; a job the service no longer knows when it
-        answers again raises ServiceRejected ``job_lost``.
+        answers again raises ServiceRejected ``job_lost``. A job still unfinished after ``WAIT_LIMIT_SECONDS`` is
+        cancelled at the service (if it answers) and raises ServiceUnavailable.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WAIT_LIMIT_SECONDS
@@ -279,6 +286,9 @@ class GenerationClient:
             if status.finished:
                 break
             if loop.time() > deadline:
+                # Given up on: stop it at the service too, so it doesn't go on running for nobody. Best effort.
+                with contextlib.suppress(ServiceUnavailable, ServiceRejected):
+                    await self.cancel(status.job)
                 raise ServiceUnavailable(f"job {status.job} did not finish within {WAIT_LIMIT_SECONDS // 60} minutes")
             try:
                 status = await self._changed(status)

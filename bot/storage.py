@@ -222,9 +222,8 @@ class BotStore:
             decision_id, {"resolution": resolution, "resolved_by": moderator, "resolved_at": time.time(), "used": 0}
         )
 
-    def use_approval(self, guild_id: int | None, user_id: int | None, prompt: str, consume: bool = True) -> int | None:
-        """The case of an approved, not yet drawn appeal of exactly this prompt by this member (used up unless
-        ``consume`` is false: a check before the real one)."""
+    def approval(self, guild_id: int | None, user_id: int | None, prompt: str) -> int | None:
+        """The case of an approved appeal of exactly this prompt by this member, not drawn yet."""
         rows = list(
             self.db["decisions"].rows_where(
                 "guild_id is ? and user_id is ? and prompt = ? and resolution = 'approved' and not used",
@@ -233,11 +232,10 @@ class BotStore:
                 limit=1,
             )
         )
-        if not rows:
-            return None
-        if consume:
-            self.db["decisions"].update(rows[0]["id"], {"used": 1})
-        return rows[0]["id"]
+        return rows[0]["id"] if rows else None
+
+    def approval_used(self, decision_id: int) -> None:
+        self.db["decisions"].update(decision_id, {"used": 1})
 
     def decisions(
         self,
@@ -295,21 +293,44 @@ class BotStore:
 
     # ---------------------------------------------------------------- messages handled
 
-    def take_message(self, conversation: str, message_id: int) -> bool:
-        """Claim a member's message for a turn; False when it was handled already (exactly once, also when
-        messages missed while offline are read again beside new ones)."""
+    def claim_message(self, conversation: str, message_id: int, process: str) -> dict | None:
+        """Claim a member's message for a turn in this run of the bot (``process``). None when it is answered,
+        being answered by this run, or left to a recorded request that a restart resumes; else the claim, whose
+        ``status_id`` is the progress message an earlier run showed, if any. Exactly once, also when messages
+        missed while offline are read again beside new ones."""
         with self.db.conn:
-            cursor = self.db.execute(
-                "insert or ignore into handled_messages (message_id, conversation, created_at) values (?, ?, ?)",
-                [message_id, conversation, time.time()],
-            )
-            if cursor.rowcount == 0:
-                return False
-            self.db.execute(
-                "update conversations set last_message_id = max(coalesce(last_message_id, 0), ?) where id = ?",
-                [message_id, conversation],
-            )
-        return True
+            inserted = self.db.execute(
+                "insert or ignore into handled_messages (message_id, conversation, created_at, process, answered) "
+                "values (?, ?, ?, ?, 0)",
+                [message_id, conversation, time.time(), process],
+            ).rowcount
+            if inserted:
+                self.db.execute(
+                    "update conversations set last_message_id = max(coalesce(last_message_id, 0), ?) where id = ?",
+                    [message_id, conversation],
+                )
+                return {"status_id": None}
+            claim = self.db.execute(
+                "select process, status_id, answered from handled_messages where message_id = ?", [message_id]
+            ).fetchone()
+            process_before, status_id, answered = claim
+            if answered or process_before == process:
+                return None
+            if (
+                status_id is not None
+                and self.db.execute(
+                    "select 1 from requests where json_extract(caller, '$.answer_to') = ?", [status_id]
+                ).fetchone()
+            ):
+                return None
+            self.db.execute("update handled_messages set process = ? where message_id = ?", [process, message_id])
+            return {"status_id": status_id}
+
+    def message_status(self, message_id: int, status_id: int) -> None:
+        self.db["handled_messages"].update(message_id, {"status_id": status_id})
+
+    def message_answered(self, message_id: int) -> None:
+        self.db["handled_messages"].update(message_id, {"answered": 1})
 
     def active_conversations(self, since: float, surface: str = "discord") -> list[dict]:
         """Conversations opened or talked to since ``since``: those whose missed messages are worth reading."""

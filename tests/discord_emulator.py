@@ -213,6 +213,7 @@ class DiscordEmulator:
                 web.get(f"{API}/channels/{{channel}}/messages/{{message}}", self.get_message),
                 web.post(f"{API}/channels/{{channel}}/messages/{{message}}/threads", self.create_thread),
                 web.get(f"{API}/channels/{{channel}}", self.get_channel),
+                web.get(f"{API}/guilds/{{guild}}/members/{{member}}", self.get_member),
                 web.get("/attachments/{id}/{name}", self.attachment_file),
             ]
         )
@@ -644,6 +645,12 @@ class DiscordEmulator:
     async def get_channel(self, request: web.Request) -> web.Response:
         channel = self.channels.get(request.match_info["channel"])
         return as_json(channel) if channel else error("Unknown Channel", 10003, 404)
+
+    async def get_member(self, request: web.Request) -> web.Response:
+        member = request.match_info["member"]
+        if request.match_info["guild"] != self.guild_id or member not in self.members:
+            return error("Unknown Member", 10007, 404)
+        return as_json(self._member_object(member))
 
     async def create_thread(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -443,71 +443,66 @@ class Conversations:
         )
         # Recorded before anything is sent: a bot stopped from here on finishes the job when it starts again,
         # and the idempotency key makes sending it twice give the same job.
-        request = uuid.uuid4().hex
-        self.store.begin_request(
-            request,
-            conversation=conversation,
-            author_id=author_id,
-            understood=understood,
-            run=run.to_json(),
-            cleared={"prompt": cleared.prompt, "negative": cleared.negative, "rewritten": cleared.rewritten},
-            caller=caller.to_json() if caller is not None else None,
-            notes=list(notes),
-        )
-        try:
-            async with self._slot(caller, understood, conversation, progress) as ticket:
-                status = await self._send(request, run, cleared.prompt, cleared.negative, progress)
-                if ticket is not None:
-                    ticket.job = status.job
-                status = await self.client.wait(status, progress)
-        except TurnError as error:
-            self.store.end_request(request, "failed", str(error))
-            raise
-        except (ServiceUnavailable, ServiceRejected) as exc:
-            raise self._failed(request, conversation, exc) from exc
-        return await self._finish(
-            request,
-            conversation,
-            author_id,
-            run,
-            understood,
-            cleared.prompt if cleared.rewritten else None,
-            status,
-            started,
-            notes,
-            caller,
-        )
+        request = {
+            "key": uuid.uuid4().hex,
+            "conversation": conversation,
+            "author_id": author_id,
+            "understood": understood,
+            "run": run.to_json(),
+            "cleared": {
+                "prompt": cleared.prompt,
+                "negative": cleared.negative,
+                "rewritten": cleared.rewritten,
+                "approval": cleared.approval,
+            },
+            "caller": caller.to_json() if caller is not None else None,
+            "notes": list(notes),
+            "job": None,
+        }
+        self.store.begin_request(**request)
+        return await self._carry_out(request, run, caller, progress, started)
 
     async def resume(self, request: dict, progress: Progress | None = None) -> TurnResult:
         """Finish a request a stopped bot left behind: the same job on the service (sent again under its
-        idempotency key when it may never have arrived), its images recorded once."""
+        idempotency key when it may never have arrived), in its member's place in the fair queue, its images
+        recorded once."""
         conversation = request["conversation"]
         async with self.turn_lock(conversation):
-            started = time.perf_counter()
-            run = _Run.from_json(request["run"], lambda number: self.store.image(conversation, number))
-            cleared = request["cleared"]
             try:
-                if request["job"]:
-                    status = await self.client.job(request["job"])
-                else:
-                    status = await self._send(request["key"], run, cleared["prompt"], cleared["negative"], progress)
-                status = await self.client.wait(status, progress)
-            except (ServiceUnavailable, ServiceRejected) as exc:
-                raise self._failed(request["key"], conversation, exc) from exc
+                run = _Run.from_json(request["run"], lambda number: self.store.image(conversation, number))
+            except TurnError as error:
+                self.store.end_request(request["key"], "failed", str(error))
+                raise
             caller = Caller.from_json(request["caller"]) if request["caller"] else None
-            log.info("conversation.resumed", conversation=conversation, job=status.job)
-            return await self._finish(
-                request["key"],
-                conversation,
-                request["author_id"],
-                run,
-                request["understood"],
-                cleared["prompt"] if cleared["rewritten"] else None,
-                status,
-                started,
-                tuple(request["notes"]),
-                caller,
-            )
+            log.info("conversation.resuming", conversation=conversation, job=request["job"])
+            return await self._carry_out(request, run, caller, progress, time.perf_counter())
+
+    async def _carry_out(
+        self, request: dict, run: _Run, caller: Caller | None, progress: Progress | None, started: float
+    ) -> TurnResult:
+        """Send a recorded request (or find its job again), wait for it and finish it; any failure ends the
+        request failed, so a restart never runs it again. A stopped bot (cancellation) leaves it to resume."""
+        key, conversation, cleared = request["key"], request["conversation"], request["cleared"]
+        try:
+            async with self._slot(caller, request["understood"], conversation, progress) as ticket:
+                if request["job"] is None:
+                    if caller is not None and self.studio is not None:
+                        self.studio.check_budget(caller)  # again: other jobs may have spent it while this waited
+                    status = await self._send(key, run, cleared["prompt"], cleared["negative"], progress)
+                else:
+                    status = await self.client.job(request["job"])
+                if ticket is not None:
+                    ticket.job = status.job
+                status = await self.client.wait(status, progress)
+            return await self._finish(request, run, status, started, caller)
+        except TurnError as error:
+            self.store.end_request(key, "failed", str(error))
+            raise
+        except (ServiceUnavailable, ServiceRejected) as exc:
+            raise self._failed(key, conversation, exc) from exc
+        except Exception:
+            self.store.end_request(key, "failed", "unexpected error")
+            raise
 
     async def _send(self, request: str, run: _Run, prompt: str, negative: str, progress: Progress | None) -> JobStatus:
         async def waiting() -> None:
@@ -558,29 +553,24 @@ class Conversations:
         return error
 
     async def _finish(
-        self,
-        request: str,
-        conversation: str,
-        author_id: int | None,
-        run: _Run,
-        understood: str,
-        sent_prompt: str | None,
-        status: JobStatus,
-        started: float,
-        notes: tuple[str, ...],
-        caller: Caller | None,
+        self, request: dict, run: _Run, status: JobStatus, started: float, caller: Caller | None
     ) -> TurnResult:
         """Record a finished job's images (once, even when a resumed request finishes again), charge it, screen
         each picture and make the first one current."""
-        if caller is not None and self.studio is not None:
-            self.studio.charge(caller, conversation, status)
+        key, conversation, author_id = request["key"], request["conversation"], request["author_id"]
+        cleared = request["cleared"]
+        sent_prompt = cleared["prompt"] if cleared["rewritten"] else None
         if not status.images:
-            self.store.end_request(request, "failed", "no image")
             raise TurnError(_("The image service returned no image; try again."))
         try:
             pictures = await asyncio.gather(*(self.client.image(image.id) for image in status.images))
         except (ServiceUnavailable, ServiceRejected) as exc:
-            raise self._failed(request, conversation, exc) from exc
+            raise self._failed(key, conversation, exc) from exc
+        # Charged once the member can see what they paid for (a charge is recorded once per job).
+        if caller is not None and self.studio is not None:
+            self.studio.charge(caller, conversation, status)
+        if cleared.get("approval") is not None:
+            self.store.approval_used(cleared["approval"])
         elapsed_ms = round((time.perf_counter() - started) * 1000)
         fingerprints = await asyncio.gather(*(asyncio.to_thread(perceptual_hash, png) for png in pictures))
         made = []
@@ -610,7 +600,7 @@ class Conversations:
                 )
                 self.store.add_image(image)
             made.append(Made(image=image, png=png))
-        self.store.end_request(request, "done")
+        self.store.end_request(key, "done")
         made = [
             Made(
                 item.image,
@@ -626,17 +616,17 @@ class Conversations:
             "conversation.turn",
             conversation=conversation,
             job=status.job,
-            understood=understood,
+            understood=request["understood"],
             images=[item.image.number for item in made],
             ms=elapsed_ms,
         )
         return TurnResult(
-            understood=understood,
+            understood=request["understood"],
             current=made[0].image,
             made=tuple(made),
             elapsed_ms=elapsed_ms,
-            notes=notes,
-            request=request,
+            notes=tuple(request["notes"]),
+            request=key,
         )
 
     def _fit(self, run: _Run, caller: Caller | None) -> tuple[_Run, tuple[str, ...]]:
@@ -645,12 +635,13 @@ class Conversations:
             return run, ()
         width, height = run.width, run.height
         if run.parent is not None:
+            # An edit is drawn at its parent's size (times the upscale): it can't be reduced, only refused.
             width, height = run.parent.width * (run.scale or 1), run.parent.height * (run.scale or 1)
-            if run.scale and max(width, height) > caller.limits.max_side:
+            if max(width, height) > caller.limits.max_side:
                 raise TurnError(
                     _(
-                        "An upscale of #{number} would be {width}x{height}: the {tier} tier allows up to {side} px "
-                        "a side.",
+                        "This would make a {width}x{height} image from #{number}: the {tier} tier allows up to "
+                        "{side} px a side.",
                         number=run.parent.number,
                         width=width,
                         height=height,
@@ -658,6 +649,7 @@ class Conversations:
                         side=caller.limits.max_side,
                     )
                 )
+            width = height = None
         fitted = self.studio.fit(caller, Request(width=width, height=height, steps=run.steps, count=run.count))
         request = fitted.request
         if run.parent is None:

@@ -5,6 +5,9 @@ for minutes. So each server keeps its own queue in the bot: at most ``slots`` of
 at once, and the next one is taken in turn from each member who has one waiting (round-robin), never more
 than a member's own ``concurrent`` limit. A ticket's position is its place in that order, and moves as the
 queue does.
+
+A ticket's ``id`` is random, not a count: Cancel buttons outlive the process, and one from before a restart must
+not match whichever ticket a new count would give the same number.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import secrets
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +24,8 @@ from bot.conversation.engine import TurnError
 from bot.i18n import _
 
 Position = Callable[[int], Awaitable[None]]
-_numbers = itertools.count(1)
+# The order tickets joined in, for ties in the turn order; never shown, so a count per process is enough.
+_joined = itertools.count(1)
 
 
 class QueueFull(TurnError):
@@ -37,7 +42,8 @@ class Ticket:
     concurrent: int
     label: str
     conversation: str
-    number: int = field(default_factory=lambda: next(_numbers))
+    id: str = field(default_factory=lambda: secrets.token_hex(4))
+    joined: int = field(default_factory=lambda: next(_joined), repr=False)
     position: int | None = None
     granted: bool = False
     cancelled: bool = False
@@ -65,8 +71,8 @@ class FairQueue:
         waiting = sorted((t for queue in self._waiting.values() for t in queue), key=lambda t: t.position or 0)
         return [*self._granted, *waiting]
 
-    def find(self, number: int) -> Ticket | None:
-        return next((ticket for ticket in self.tickets() if ticket.number == number), None)
+    def find(self, ticket_id: str) -> Ticket | None:
+        return next((ticket for ticket in self.tickets() if ticket.id == ticket_id), None)
 
     def waiting(self, member: int) -> int:
         return len(self._waiting.get(member, ()))
@@ -94,6 +100,8 @@ class FairQueue:
                 )
             )
         ticket = Ticket(member=member, concurrent=concurrent, label=label, conversation=conversation)
+        while self.find(ticket.id) is not None:  # unlikely with 32 random bits, but a button must name one ticket
+            ticket.id = secrets.token_hex(4)
         self._waiting.setdefault(member, deque()).append(ticket)
         self._dispatch()
         try:
@@ -110,11 +118,17 @@ class FairQueue:
             self._release(ticket)
 
     def cancel(self, ticket: Ticket) -> bool:
-        """Stop a waiting ticket; False when it already runs (cancel its job on the service instead)."""
+        """Stop a waiting ticket; False when it already runs (cancel its job on the service instead).
+
+        The ticket leaves the line at once, so a slot that frees before its waiter wakes (say, while the waiter
+        edits the member's message) goes to the next ticket, never to this one; the waiter then raises Cancelled.
+        """
         if ticket.granted:
             return False
         ticket.cancelled = True
+        ticket.position = None
         ticket.changed.set()
+        self._withdraw(ticket)
         return True
 
     async def _until_granted(self, ticket: Ticket, on_position: Position | None) -> None:
@@ -131,7 +145,7 @@ class FairQueue:
 
     def _turn_order(self, served: dict[int, int]) -> list[int]:
         # Never-served members first, in the order they joined; then the longest since their last turn.
-        return sorted(self._waiting, key=lambda member: (served.get(member, 0), self._waiting[member][0].number))
+        return sorted(self._waiting, key=lambda member: (served.get(member, 0), self._waiting[member][0].joined))
 
     def _dispatch(self) -> None:
         while len(self._granted) < self.slots:
@@ -150,6 +164,9 @@ class FairQueue:
             ticket.granted = True
             ticket.position = None
             ticket.changed.set()
+        if not self._waiting and not self._granted:
+            # Idle: fairness is among members competing now, so who was served when is forgotten.
+            self._served.clear()
         self._number_waiting()
 
     def _number_waiting(self) -> None:
@@ -159,7 +176,7 @@ class FairQueue:
         clock = max(served.values(), default=0)
         position = 0
         while queues:
-            member = min(queues, key=lambda m: (served.get(m, 0), queues[m][0].number))
+            member = min(queues, key=lambda m: (served.get(m, 0), queues[m][0].joined))
             ticket = queues[member].pop(0)
             if not queues[member]:
                 del queues[member]
@@ -182,4 +199,6 @@ class FairQueue:
         if ticket in self._granted:
             self._granted.remove(ticket)
             self._running[ticket.member] -= 1
+            if self._running[ticket.member] <= 0:
+                del self._running[ticket.member]
         self._dispatch()

@@ -84,6 +84,13 @@ class Studio:
     # ---------------------------------------------------------------- around each job (called by the engine)
 
     def fit(self, caller: Caller, request: Request) -> Fitted:
+        self.check_budget(caller)
+        if request.width is None and max(self.defaults.width, self.defaults.height) > caller.limits.max_side:
+            request = replace(request, width=self.defaults.width, height=self.defaults.height)
+        return fit(request, caller.limits, caller.tier, self.defaults.steps)
+
+    def check_budget(self, caller: Caller) -> None:
+        """``TurnError`` with the time budgets start again, once the member's day is spent."""
         if self.allowance(caller).exhausted(self.today(caller)):
             reset = int(self.next_reset(caller.guild_id).timestamp())
             raise TurnError(
@@ -94,9 +101,6 @@ class Studio:
                     reset=reset,
                 )
             )
-        if request.width is None and max(self.defaults.width, self.defaults.height) > caller.limits.max_side:
-            request = replace(request, width=self.defaults.width, height=self.defaults.height)
-        return fit(request, caller.limits, caller.tier, self.defaults.steps)
 
     def queue(self, guild_id: int) -> FairQueue:
         if guild_id not in self._queues:

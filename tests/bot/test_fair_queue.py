@@ -130,3 +130,86 @@ async def test_a_turn_abandoned_while_waiting_leaves_no_trace():
     release.set()
     await running
     assert queue.tickets() == []
+
+
+async def test_a_ticket_cancelled_while_its_member_is_told_its_place_never_runs():
+    # The waiter is busy editing the member's message when the Cancel comes and a slot frees: the slot goes to
+    # the next ticket, and the cancelled one never runs (nor is charged).
+    queue = FairQueue(slots=1)
+    release, editing, edited = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    ran: list[str] = []
+
+    async def hold(member, label, on_position=None):
+        async with queue.slot(member, concurrent=1, queued=5, label=label, on_position=on_position):
+            ran.append(label)
+            await release.wait()
+
+    async def slow_edit(position):
+        editing.set()
+        await edited.wait()
+
+    first = asyncio.create_task(hold(1, "first"))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(hold(2, "second", slow_edit))
+    await asyncio.wait_for(editing.wait(), 1)
+    third = asyncio.create_task(hold(3, "third"))
+    await asyncio.sleep(0.01)
+    ticket = next(t for t in queue.tickets() if t.label == "second")
+    later = next(t for t in queue.tickets() if t.label == "third")
+    assert later.position == 2
+
+    assert queue.cancel(ticket)
+    assert [t.label for t in queue.tickets()] == ["first", "third"] and later.position == 1
+    release.set()  # a slot frees while "second" is still in its edit
+    await asyncio.sleep(0.01)
+    edited.set()
+    with pytest.raises(Cancelled):
+        await second
+    await asyncio.gather(first, third)
+    assert ran == ["first", "third"]
+    assert queue.tickets() == []
+
+
+async def test_tickets_have_random_short_ids_that_find_them():
+    queue = FairQueue(slots=1)
+    release = asyncio.Event()
+
+    async def hold(label):
+        async with queue.slot(1, concurrent=1, queued=5, label=label):
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold(label)) for label in ("a", "b", "c")]
+    await asyncio.sleep(0.01)
+    tickets = queue.tickets()
+    ids = [ticket.id for ticket in tickets]
+    assert len(set(ids)) == 3
+    assert all(len(ticket_id) == 8 and int(ticket_id, 16) >= 0 for ticket_id in ids)
+    assert all(queue.find(ticket.id) is ticket for ticket in tickets)
+    assert queue.find("1") is None
+    release.set()
+    await asyncio.gather(*tasks)
+
+
+async def test_members_are_forgotten_once_the_queue_is_idle():
+    queue = FairQueue(slots=2)
+    await run_all(queue, [(member, f"m{member}") for member in range(1, 6)], concurrent=1)
+    assert queue.tickets() == []
+    assert queue._served == {} and not queue._running
+
+
+async def test_a_member_with_nothing_running_leaves_no_count_while_others_run():
+    queue = FairQueue(slots=2)
+    release = asyncio.Event()
+
+    async def hold(member):
+        async with queue.slot(member, concurrent=1, queued=5):
+            await release.wait()
+
+    long = asyncio.create_task(hold(1))
+    await asyncio.sleep(0)
+    async with queue.slot(2, concurrent=1, queued=5):
+        assert queue._running == {1: 1, 2: 1}
+    assert queue._running == {1: 1}
+    release.set()
+    await long
+    assert not queue._running and queue._served == {}

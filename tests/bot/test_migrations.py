@@ -83,5 +83,29 @@ def test_a_database_of_the_last_release_gains_the_studio_and_durable_requests(tm
 
     assert {"studio", "tiers", "charges", "grants", "member_settings", "requests"} <= set(store.db.table_names())
     assert store.belongs_to("123", 9)
-    assert store.take_message("123", 500) and not store.take_message("123", 500)
+    assert store.claim_message("123", 500, "run-1") and not store.claim_message("123", 500, "run-1")
     assert store.conversation("123")["last_message_id"] == 500
+
+
+def test_a_message_claimed_by_a_run_that_stopped_before_answering_is_answered_by_the_next(tmp_path):
+    store = BotStore(tmp_path / "bot.db")
+    store.open_conversation("7", surface="discord", title="t")
+
+    assert store.claim_message("7", 100, "run-1") == {"status_id": None}
+    store.message_status(100, 555)
+    assert store.claim_message("7", 100, "run-1") is None  # this run is answering it
+    assert store.claim_message("7", 100, "run-2") == {"status_id": 555}  # the first run stopped
+    store.message_answered(100)
+    assert store.claim_message("7", 100, "run-3") is None
+
+
+def test_a_claimed_message_whose_request_was_recorded_is_left_to_the_resumed_request(tmp_path):
+    store = BotStore(tmp_path / "bot.db")
+    store.open_conversation("7", surface="discord", title="t")
+    store.claim_message("7", 100, "run-1")
+    store.message_status(100, 555)
+    store.begin_request(
+        "k", conversation="7", author_id=1, understood="u", run={}, cleared={}, caller={"answer_to": 555}, notes=[]
+    )
+
+    assert store.claim_message("7", 100, "run-2") is None

@@ -10,6 +10,7 @@ import threading
 import pytest
 from aiohttp import web
 
+from bot import service_client
 from bot.service_client import (
     WAITING_FOR_SERVICE,
     GenerationClient,
@@ -255,3 +256,18 @@ async def test_cancel_a_queued_job_and_a_running_one(service):
         with pytest.raises(ServiceRejected) as refused:
             await client.cancel(queued.job)
         assert refused.value.code == "job_finished"
+
+
+async def test_a_wait_that_gives_up_cancels_the_job_at_the_service(service, monkeypatch):
+    monkeypatch.setattr(service_client, "WAIT_LIMIT_SECONDS", 0.3)
+    monkeypatch.setattr(service_client, "LONG_POLL_SECONDS", 1)
+    async with GenerationClient(service.url) as client:
+        with service.model_held():
+            submitted = await client.generate("a boat")
+            with pytest.raises(ServiceUnavailable, match="did not finish"):
+                await asyncio.wait_for(client.wait(submitted), 15)
+        # Stopped at its next step, rather than run to the end for nobody.
+        monkeypatch.setattr(service_client, "WAIT_LIMIT_SECONDS", 60)
+        with pytest.raises(ServiceRejected) as refused:
+            await asyncio.wait_for(client.wait(await client.job(submitted.job)), 15)
+        assert refused.value.code == "job_cancelled"

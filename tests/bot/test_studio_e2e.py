@@ -108,3 +108,37 @@ async def test_the_fair_queue_interleaves_two_members_bursts(world):
     order = [row["user_id"] for row in world.bot.store.db["charges"].rows_where(order_by="created_at")]
     ada, bob_id = int(world.member), int(bob)
     assert order == [ada, bob_id, ada, bob_id, ada, bob_id]
+
+
+async def test_a_members_role_counts_for_messages_read_after_a_reconnect(world):
+    supporters = await world.discord.add_role("Supporter")
+    await admin_says(world, "atelier access tier", name="supporters", role=Role(supporters))
+    await world.discord.give_role(world.member, supporters)
+    thread_id, _ = await imagine(world, "a greenhouse")
+    await world.stop_bot()
+    await world.discord.post(world.member, thread_id, "make it night")  # read from history: no member roles in it
+
+    await world.start_bot()
+
+    answer = await world.discord.wait_for(lambda: results(world, thread_id)[1:] or None)
+    assert answer[0]["content"].startswith("**#2**")
+
+
+async def test_buttons_under_a_private_result_answer_privately(world):
+    await answered(world, await world.discord.slash(world.member, "settings", private="ephemeral"))
+    interaction = await world.discord.slash(world.member, "imagine", prompt="a secret garden")
+    first = await world.discord.wait_for(
+        lambda: next(
+            (m for m in world.discord.messages.values() if m["attachments"] and "a secret garden" in m["content"]),
+            None,
+        )
+    )
+    assert first["flags"] & 64 and interaction.responded["data"]["flags"] & 64
+    assert not [c for c in world.discord.channels.values() if c.get("name") == "a secret garden"]
+
+    button = next(c["custom_id"] for row in first["components"] for c in row["components"] if c["label"] == "Re-roll")
+    click = await world.discord.click(world.member, first["id"], button)
+    again = await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(click.original or "")) and m["attachments"] and m
+    )
+    assert again["flags"] & 64

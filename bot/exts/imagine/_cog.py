@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -94,20 +95,35 @@ class Imagine(commands.Cog):
         self.bot = bot
         self._resumed = False
         self._tasks: set[asyncio.Task] = set()
+        # This run of the bot: requests recorded before it began are a stopped run's to finish.
+        self.process = uuid.uuid4().hex
+        self.started = time.time()
 
-    def caller(self, guild_id: int | None, member: discord.abc.User, channel) -> Caller | None:
-        """The member placed in their server's tier; ``NotAllowed`` (a ``TurnError``) says why not. In DMs the
-        server is the one the conversation started in, and the member's roles are those it knows of them."""
+    async def caller(self, guild_id: int | None, member: discord.abc.User, channel) -> Caller | None:
+        """The member placed in their server's tier; ``NotAllowed`` (a ``TurnError``) says why not. Roles come
+        from the member as Discord sent them, else the cache, else the API (messages read from history and
+        presses in DMs carry none)."""
         if guild_id is None:
             return None
         studio = self.bot.studio
         if not isinstance(channel, discord.DMChannel):
             studio.check_channel(guild_id, channel.id, getattr(channel, "parent_id", None))
         if not isinstance(member, discord.Member):
-            guild = self.bot.get_guild(guild_id)
-            member = (guild.get_member(member.id) if guild else None) or member
+            member = await self._member(guild_id, member.id) or member
         roles = {role.id for role in getattr(member, "roles", ())}
         return studio.caller(guild_id, member.id, roles, channel.id)
+
+    async def _member(self, guild_id: int, user_id: int) -> discord.Member | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        member = guild.get_member(user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.HTTPException:
+                return None
+        return member
 
     def preferences(self, guild_id: int | None, user_id: int) -> Preferences:
         """The member's own settings over their server's defaults."""
@@ -130,7 +146,8 @@ class Imagine(commands.Cog):
             channel = EphemeralFollowups(interaction)
             conversation = f"private-{interaction.id}"
         else:
-            conversation = str(channel.id)
+            # One conversation per /imagine, even in one DM channel: each keeps the server it came from.
+            conversation = f"dm-{interaction.id}"
         self.bot.store.open_conversation(
             conversation,
             surface=f"discord-{private}",
@@ -173,7 +190,7 @@ class Imagine(commands.Cog):
         try:
             if not self._is_conversation(channel) and not isinstance(channel, discord.TextChannel):
                 raise TurnError(_("Use /imagine in a text channel (or in one of my conversation threads)."))
-            caller = self.caller(interaction.guild_id, interaction.user, channel)
+            caller = await self.caller(interaction.guild_id, interaction.user, channel)
             preferences = self.preferences(interaction.guild_id, interaction.user.id)
             defaults = self.bot.config.defaults
             draw = apply(
@@ -264,28 +281,36 @@ class Imagine(commands.Cog):
         if message.author.bot or message.type not in TURN_TYPES or not self._is_conversation(message.channel):
             return
         conversation = str(message.channel.id)
+        store = self.bot.store
+        claim = store.claim_message(conversation, message.id, self.process)
+        if claim is None:
+            return  # answered already, or being answered (read again after a reconnect)
         text = MENTION.sub("", message.content).strip()
         guild_locale = message.guild.preferred_locale if message.guild else None
         use_locale(written_in(text) or MEMBER_LOCALES.get(message.author.id) or guild_locale)
         reply_to = None
         if message.reference is not None and message.reference.message_id is not None:
-            referenced = self.bot.store.by_message(message.reference.message_id)
+            referenced = store.by_message(message.reference.message_id)
             if referenced:
                 reply_to = referenced[0].number
         pictures = [item for item in message.attachments if is_picture(item)]
         try:
-            caller = self.caller(message.guild.id if message.guild else None, message.author, message.channel)
+            caller = await self.caller(message.guild.id if message.guild else None, message.author, message.channel)
             upload = await read_attachment(self.bot, pictures[0]) if pictures else None
             if upload is None and message.attachments:
                 raise TurnError(_("That attachment isn't an image: send a PNG, JPEG or WebP."))
         except TurnError as error:
-            await message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False)
+            await _quietly(message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False))
+            store.message_answered(message.id)
             return
         if not text and upload is None:
+            store.message_answered(message.id)
             return
-        if not self.bot.store.take_message(conversation, message.id):
-            return  # answered already (read again after a reconnect)
-        status = await message.reply(_("⏳ Queued…"), mention_author=False)
+        if claim["status_id"] is not None:  # an earlier run of the bot showed progress there
+            status = message.channel.get_partial_message(claim["status_id"])
+        else:
+            status = await message.reply(_("⏳ Queued…"), mention_author=False)
+            store.message_status(message.id, status.id)
         work = self.bot.engine.say(
             conversation,
             message.author.id,
@@ -299,6 +324,7 @@ class Imagine(commands.Cog):
         await self.run_turn(
             work, status, message.channel, guild=message.guild.id if message.guild else None, conversation=conversation
         )
+        store.message_answered(message.id)
 
     # ---------------------------------------------------------------- buttons and the Edit modal
 
@@ -339,34 +365,40 @@ class Imagine(commands.Cog):
                 await interaction.response.send_message(str(error), ephemeral=True)
                 return
             jump = jump_url(interaction.channel, result.current.message_id)
-            await interaction.response.send_message(moved_text(result, jump))
+            await interaction.response.send_message(moved_text(result, jump), ephemeral=_private(conversation))
             return
         try:
-            caller = self.caller(guild_id, interaction.user, interaction.channel)
+            caller = await self.caller(guild_id, interaction.user, interaction.channel)
         except TurnError as error:
             await tell(interaction, str(error))
             return
-        await interaction.response.defer(thinking=True)
-        status = await interaction.followup.send(_("⏳ Queued…"), wait=True)
+        status, where = await self._answer_here(interaction, conversation)
         run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
-        caller = answering(caller, interaction.channel, status)
+        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
         work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status), caller)
-        await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action=action)
+        await self.run_turn(work, status, where, guild=guild_id, action=action)
+
+    async def _answer_here(self, interaction: discord.Interaction, conversation: dict):
+        """The progress message of a button's turn, and where its further images go: in the channel, or only
+        for the member when the conversation is private."""
+        private = _private(conversation)
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        status = await interaction.followup.send(_("⏳ Queued…"), wait=True, ephemeral=private)
+        return status, EphemeralFollowups(interaction) if private else interaction.channel
 
     async def rewrite(self, interaction: discord.Interaction, image: StoredImage, prompt: str) -> None:
+        conversation = self.bot.store.conversation(image.conversation)
         try:
-            guild_id = self.bot.store.conversation(image.conversation)["guild_id"]
-            caller = self.caller(guild_id, interaction.user, interaction.channel)
+            caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
         except TurnError as error:
             await tell(interaction, str(error))
             return
-        await interaction.response.defer(thinking=True)
-        status = await interaction.followup.send(_("⏳ Queued…"), wait=True)
-        caller = answering(caller, interaction.channel, status)
+        status, where = await self._answer_here(interaction, conversation)
+        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
         work = self.bot.engine.rewrite(
             image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status), caller
         )
-        await self.run_turn(work, status, interaction.channel, guild=interaction.guild_id, action="edit")
+        await self.run_turn(work, status, where, guild=conversation["guild_id"], action="edit")
 
     # ---------------------------------------------------------------- appeals
 
@@ -405,7 +437,7 @@ class Imagine(commands.Cog):
         if not redraw:
             return
         try:
-            caller = self.caller(decision["guild_id"], discord.Object(member), thread)
+            caller = await self.caller(decision["guild_id"], discord.Object(member), thread)
         except TurnError as error:
             await _quietly(status.edit(content=f"{text}\n⚠️ {error}"))
             return
@@ -508,6 +540,8 @@ class Imagine(commands.Cog):
         store = self.bot.store
         turns = []
         for request in store.unfinished_requests():
+            if request["created_at"] >= self.started:
+                continue  # this run's own turn, running now
             caller = request["caller"] or {}
             conversation = store.conversation(request["conversation"]) or {}
             channel = await self._channel(caller.get("channel_id"))
@@ -560,6 +594,11 @@ def answering(caller: Caller | None, channel, status, private: str | None = None
     if caller is None or private == "ephemeral":
         return caller
     return replace(caller, channel_id=channel.id, answer_to=status.id)
+
+
+def _private(conversation: dict) -> bool:
+    """Only its member sees this conversation's answers (ephemeral replies)."""
+    return conversation["surface"] == "discord-ephemeral"
 
 
 def _may_see(conversation: dict, interaction: discord.Interaction) -> bool:

@@ -40,8 +40,9 @@ def settings_text(preferences: Preferences) -> str:
     )
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier:cancel:(?P<ticket>\d+)"):
-    def __init__(self, ticket: int) -> None:
+# Any hex id, so a button from before tickets had random ids (plain numbers) still gets an answer.
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier:cancel:(?P<ticket>[0-9a-f]{1,16})"):
+    def __init__(self, ticket: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label=_("Cancel {number}", number=ticket),
@@ -54,7 +55,7 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button], template=r"atelier
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item, match) -> CancelButton:
-        return cls(int(match["ticket"]))
+        return cls(match["ticket"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         begin(interaction)
@@ -106,26 +107,27 @@ class Studio(commands.Cog):
         for ticket in tickets[:20]:
             where = _("running") if ticket.granted else _("position {position}", position=ticket.position)
             who = f"<@{ticket.member}> · " if everyone else ""
-            lines.append(f"`{ticket.number}` {who}{where} · {ticket.label} · <#{ticket.conversation}>")
+            lines.append(f"`{ticket.id}` {who}{where} · {ticket.label} · <#{ticket.conversation}>")
             if len(view.children) < 20:
-                view.add_item(CancelButton(ticket.number))
+                view.add_item(CancelButton(ticket.id))
         await interaction.response.send_message("\n".join(lines)[:1990], view=view, ephemeral=True)
 
-    async def cancel(self, interaction: discord.Interaction, number: int) -> None:
+    async def cancel(self, interaction: discord.Interaction, ticket_id: str) -> None:
         queue = self.bot.studio.queue(interaction.guild_id)
-        ticket = queue.find(number)
+        ticket = queue.find(ticket_id)
         if ticket is None:
-            await tell(interaction, _("`{number}` has already finished.", number=number))
+            await tell(interaction, _("`{number}` has already finished.", number=ticket_id))
             return
         if ticket.member != interaction.user.id and not is_manager(interaction):
             await tell(interaction, _("Only its member or an admin can cancel it."))
             return
         if queue.cancel(ticket):
-            await tell(interaction, _("✅ `{number}` was cancelled before it started.", number=number))
+            await tell(interaction, _("✅ `{number}` was cancelled before it started.", number=ticket_id))
             return
         if ticket.job is None:
             await tell(
-                interaction, _("`{number}` is being sent to the image service: try again in a moment.", number=number)
+                interaction,
+                _("`{number}` is being sent to the image service: try again in a moment.", number=ticket_id),
             )
             return
         try:
@@ -135,7 +137,7 @@ class Studio(commands.Cog):
             await tell(interaction, _("The image service didn't take the cancel; it may have just finished."))
             return
         log.info("studio.cancelled", guild=interaction.guild_id, job=ticket.job, user=interaction.user.id)
-        await tell(interaction, _("✅ `{number}` is being stopped.", number=number))
+        await tell(interaction, _("✅ `{number}` is being stopped.", number=ticket_id))
 
     @app_commands.command(name="settings", description="Your defaults for /imagine")
     @app_commands.describe(
