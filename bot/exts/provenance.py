@@ -143,12 +143,17 @@ class Provenance(commands.Cog):
                 ephemeral=True,
             )
             return
-        try:
-            embed = await provenance_embed(self.bot, image)
-        except TurnError as error:
-            await interaction.followup.send(str(error), ephemeral=True)
-            return
-        await interaction.followup.send(embed=embed, ephemeral=True)
+        await send_provenance(self.bot, interaction, image)
+
+
+async def send_provenance(bot: AtelierBot, interaction: discord.Interaction, image: StoredImage) -> None:
+    """The credential of ``image`` as an ephemeral follow-up (the interaction is deferred), or why not."""
+    try:
+        embed = await provenance_embed(bot, image)
+    except TurnError as error:
+        await interaction.followup.send(str(error), ephemeral=True)
+        return
+    await interaction.followup.send(embed=embed, ephemeral=True)
 
 
 async def setup(bot: AtelierBot) -> None:

@@ -38,9 +38,10 @@ class Preferences:
     def to_json(self) -> dict:
         return {key: value for key, value in asdict(self).items() if value is not None}
 
-    def changed(self, **changes) -> Preferences:
-        """Set some values; an empty string unsets one (it inherits again)."""
-        return replace(self, **{key: (None if value == "" else value) for key, value in changes.items()})
+    def changed(self, **options) -> Preferences:
+        """Set the options given (None: not given); an empty string unsets one (it inherits again)."""
+        given = {key: (None if value == "" else value) for key, value in options.items() if value is not None}
+        return replace(self, **given)
 
     def over(self, base: Preferences) -> Preferences:
         return Preferences(

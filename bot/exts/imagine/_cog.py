@@ -19,7 +19,7 @@ from bot.conversation.engine import TurnError, TurnResult, Upload
 from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
 from bot.exts.imagine._ui import EditModal, image_view
 from bot.exts.moderation import appeal_view
-from bot.exts.provenance import provenance_embed
+from bot.exts.provenance import send_provenance
 from bot.i18n import N_, _, use_locale, written_in
 from bot.interactions import MEMBER_LOCALES, SOMETHING_WRONG, tell
 from bot.moderation_gate import Refused
@@ -351,12 +351,7 @@ class Imagine(commands.Cog):
             return
         if action == "prov":
             await interaction.response.defer(ephemeral=True, thinking=True)
-            try:
-                embed = await provenance_embed(self.bot, image)
-            except TurnError as error:
-                await interaction.followup.send(str(error), ephemeral=True)
-                return
-            await interaction.followup.send(embed=embed, ephemeral=True)
+            await send_provenance(self.bot, interaction, image)
             return
         if action == "undo":
             try:

@@ -290,23 +290,13 @@ class StudioAdmin:
         store = self.bot.studio.store
         saved = store.server_defaults(interaction.guild_id)
         current = Preferences.from_json(saved.get("preferences", {}))
-        changes = {
-            key: value
-            for key, value in {
-                "aspect": aspect,
-                "count": count,
-                "quality": quality,
-                "style": style,
-                "private": private,
-                "negative": negative,
-            }.items()
-            if value is not None
-        }
-        if changes:
-            current = current.changed(**changes)
-            store.save_server_defaults(interaction.guild_id, {**saved, "preferences": current.to_json()})
-        shown = settings_text(current) or _("none")
-        saved = _("✅ Saved.") + " " if changes else ""
+        changed = current.changed(
+            aspect=aspect, count=count, quality=quality, style=style, private=private, negative=negative
+        )
+        if changed != current:
+            store.save_server_defaults(interaction.guild_id, {**saved, "preferences": changed.to_json()})
+        shown = settings_text(changed) or _("none")
+        saved = _("✅ Saved.") + " " if changed != current else ""
         await tell(interaction, saved + _("Server defaults:\n{settings}", settings=shown))
 
     @app_commands.command(name="buttons", description="Who may press a button under an image: its owner or anyone")

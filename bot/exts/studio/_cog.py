@@ -160,20 +160,9 @@ class Studio(commands.Cog):
     ) -> None:
         store = self.bot.studio.store
         current = Preferences() if reset else Preferences.from_json(store.member_settings(interaction.user.id))
-        changes = {
-            key: value
-            for key, value in {
-                "aspect": aspect,
-                "count": count,
-                "quality": quality,
-                "style": style,
-                "private": private,
-            }.items()
-            if value is not None
-        }
-        if changes or reset:
-            current = current.changed(**changes)
-            store.save_member_settings(interaction.user.id, current.to_json())
-        text = settings_text(current) or _("none: the server's defaults apply")
-        saved = _("✅ Saved.") + " " if changes or reset else ""
+        changed = current.changed(aspect=aspect, count=count, quality=quality, style=style, private=private)
+        if changed != current or reset:
+            store.save_member_settings(interaction.user.id, changed.to_json())
+        text = settings_text(changed) or _("none: the server's defaults apply")
+        saved = _("✅ Saved.") + " " if changed != current or reset else ""
         await tell(interaction, saved + _("Your settings:\n{settings}", settings=text))
