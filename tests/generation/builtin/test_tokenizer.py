@@ -3,6 +3,7 @@
 import pytest
 
 from generation.builtin.tokenizer import END_TOKEN, START_TOKEN, write_tokenizer
+from generation.builtin.world import vocabulary
 
 WORDS = ["a", "large", "yellow", "square", "in", "the", "centre", "center", "un", "grand", "carré", "étoile", "à", ","]
 
@@ -35,3 +36,12 @@ def test_the_same_words_give_the_same_files(tmp_path):
     write_tokenizer(tmp_path / "two", list(reversed(WORDS)))
     for name in ("vocab.json", "merges.txt"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_every_word_of_the_world_is_one_token(tmp_path):
+    words = vocabulary()
+    tokenizer = write_tokenizer(tmp_path, words)
+    for word in words:
+        pieces = tokenizer.convert_ids_to_tokens(tokenizer(word, add_special_tokens=False)["input_ids"])
+        # An elided article keeps its apostrophe apart, as CLIP's text splitting does ("l'" -> "l", "'").
+        assert len(pieces) == (2 if word.endswith("'") else 1), (word, pieces)
