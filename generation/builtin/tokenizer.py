@@ -4,11 +4,13 @@ other text still tokenizes, byte by byte."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
 from transformers import CLIPTokenizer
 
 START_TOKEN = "<|startoftext|>"
@@ -34,26 +36,42 @@ def _clip_like() -> Tokenizer:
 
 
 def learn_merges(words: Iterable[str]) -> tuple[dict[str, int], list[str]]:
-    """A vocabulary and merges in which every piece of ``words`` is a single token; every byte stays one too."""
+    """A vocabulary and merges in which every piece of ``words`` is a single token; every byte stays one too.
+
+    Byte-pair encoding learned here rather than with tokenizers' trainer, which breaks ties between equally
+    frequent pairs in no fixed order: the ids are what the text encoder's rows are tied to, so the same words
+    must give the same files. Ties go to the smallest pair."""
+    splitter = _clip_like()
+    pieces = set()
+    for word in words:
+        normalized = splitter.normalizer.normalize_str(word)
+        pieces.update(piece for piece, _span in splitter.pre_tokenizer.pre_tokenize_str(normalized))
+    spelled = [(*piece[:-1], piece[-1] + END_OF_WORD) for piece in sorted(pieces)]
+    merges: list[tuple[str, str]] = []
+    while True:
+        counts = Counter(pair for symbols in spelled for pair in itertools.pairwise(symbols))
+        if not counts:
+            break
+        best = min(counts, key=lambda pair: (-counts[pair], pair))
+        merges.append(best)
+        spelled = [_merge(symbols, best) for symbols in spelled]
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    trainer = trainers.BpeTrainer(
-        # Large enough that merging only stops when every word is whole.
-        vocab_size=1_000_000,
-        min_frequency=0,
-        show_progress=False,
-        initial_alphabet=alphabet,
-        end_of_word_suffix=END_OF_WORD,
-        special_tokens=[START_TOKEN, END_TOKEN],
-    )
-    tokenizer = _clip_like()
-    tokenizer.train_from_iterator(sorted(set(words)), trainer=trainer)
-    model = json.loads(tokenizer.to_str())["model"]
-    merges = [merge if isinstance(merge, list) else merge.split(" ") for merge in model["merges"]]
-    # The trainer numbers tokens in no fixed order; these ids depend on the words alone, so the files do too.
     tokens = [START_TOKEN, END_TOKEN, *alphabet, *(char + END_OF_WORD for char in alphabet)]
     tokens.extend(left + right for left, right in merges)
     vocab = {token: index for index, token in enumerate(dict.fromkeys(tokens))}
     return vocab, [f"{left} {right}" for left, right in merges]
+
+
+def _merge(symbols: tuple[str, ...], pair: tuple[str, str]) -> tuple[str, ...]:
+    merged, index = [], 0
+    while index < len(symbols):
+        if symbols[index : index + 2] == pair:
+            merged.append(pair[0] + pair[1])
+            index += 2
+        else:
+            merged.append(symbols[index])
+            index += 1
+    return tuple(merged)
 
 
 def write_tokenizer(folder: Path, words: Iterable[str]) -> CLIPTokenizer:

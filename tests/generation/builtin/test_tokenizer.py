@@ -32,8 +32,8 @@ def test_words_outside_the_world_still_tokenize_byte_by_byte(tokenizer):
 
 
 def test_the_same_words_give_the_same_files(tmp_path):
-    write_tokenizer(tmp_path / "one", WORDS)
-    write_tokenizer(tmp_path / "two", list(reversed(WORDS)))
+    write_tokenizer(tmp_path / "one", vocabulary())
+    write_tokenizer(tmp_path / "two", list(reversed(vocabulary())))
     for name in ("vocab.json", "merges.txt"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 

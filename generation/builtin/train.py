@@ -1,0 +1,337 @@
+"""Train the built-in model on the procedural world.
+
+    python -m generation.builtin.train --out DIR [--seed 0] [--minutes 80] [--vae-steps N] [--unet-steps N]
+                                       [--batch 32] [--device cpu|cuda] [--threads N]
+
+Two stages share one time budget (``--minutes``; the VAE gets 15 % of it) and stop cleanly when it is spent, or
+earlier at ``--vae-steps`` / ``--unet-steps``:
+
+1. the VAE learns to reconstruct rendered scenes (L1 + MSE, object pixels weighing 5x the background, plus a
+   small KL term); its latent scale is then measured, as for Stable Diffusion;
+2. with the VAE frozen, the UNet and the text encoder learn together on (latents, caption) pairs in English and
+   French with the v-prediction loss; 10 % of captions are emptied for classifier-free guidance; an EMA of the
+   UNet's weights is what gets saved.
+
+Everything is determined by the seed (weights, data stream, noise) and fixed hyperparameters; only the number of
+steps a time budget allows depends on the machine. ``DIR`` receives an ordinary diffusers folder
+(``save_pretrained``, safetensors), ``training.json`` (seed, steps, minutes, final losses) and ``loss.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from generation.builtin import world
+from generation.builtin.model import build_pipeline, parameter_count, world_tokenizer
+from generation.builtin.tokenizer import MAX_LENGTH
+
+VAE_SHARE = 0.15
+VAE_LR = 5e-4
+VAE_WARMUP = 50
+OBJECT_WEIGHT = 5.0
+KL_WEIGHT = 1e-6
+SCALE_SAMPLES = 128
+UNET_LR = 5e-4
+TEXT_ENCODER_LR = 5e-4
+WEIGHT_DECAY = 1e-2
+UNET_WARMUP = 200
+EMA_DECAY = 0.999
+UNCONDITIONAL_SHARE = 0.1
+GRAD_CLIP = 1.0
+# Time kept back from the budget to measure the latents and to save.
+RESERVE_S = 20.0
+FINAL_WINDOW = 50
+PROGRESS_EVERY = 50
+
+
+@dataclass
+class Options:
+    out: Path
+    seed: int = 0
+    minutes: float = 80.0
+    vae_steps: int | None = None
+    unet_steps: int | None = None
+    batch: int = 32
+    device: str = "cpu"
+    threads: int | None = None
+    progress: bool = True
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m generation.builtin.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the trained pipeline")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--minutes", type=float, default=80.0, help="time budget of both stages together")
+    parser.add_argument("--vae-steps", type=int, default=None, help="at most this many VAE steps")
+    parser.add_argument("--unet-steps", type=int, default=None, help="at most this many UNet steps")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false")
+    return Options(**vars(parser.parse_args(argv)))
+
+
+# --- data -------------------------------------------------------------------------------------------------------------
+
+
+def batches(seed: int, size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, list[str]]]:
+    """Endless (pictures in [-1, 1], per-pixel loss weights, captions), from ``world.samples(seed, ...)``."""
+    stream = world.samples(seed, 2**62)
+    while True:
+        pictures, weights, captions = [], [], []
+        for scene, caption in (next(stream) for _ in range(size)):
+            pictures.append(np.asarray(world.render(scene), dtype=np.uint8))
+            weights.append(np.where(world.background_mask(scene), 1.0, OBJECT_WEIGHT).astype(np.float32))
+            captions.append(caption)
+        images = torch.from_numpy(np.stack(pictures)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        yield images, torch.from_numpy(np.stack(weights))[:, None], captions
+
+
+# --- progress and outputs ---------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """tqdm when installed, else a line on stderr every ``PROGRESS_EVERY`` steps."""
+
+    def __init__(self, name: str, total: int | None, enabled: bool):
+        self.name, self.total, self.enabled, self.step = name, total, enabled, 0
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                pass
+            else:
+                self.bar = tqdm(total=total, desc=name, unit="step", file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, loss: float) -> None:
+        self.step += 1
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.step % 10 == 0 or self.step == self.total:
+                self.bar.set_postfix(loss=f"{loss:.4f}")
+        elif self.step % PROGRESS_EVERY == 0:
+            print(f"{self.name}: step {self.step}/{self.total or '?'} loss {loss:.4f}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _smooth(values: list[float], window: int) -> np.ndarray:
+    if len(values) < 2:
+        return np.asarray(values)
+    window = max(1, min(window, len(values) // 5 or 1))
+    kernel = np.ones(window) / window
+    return np.convolve(values, kernel, mode="valid")
+
+
+def save_loss_curve(path: Path, losses: dict[str, list[float]]) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 3.5), tight_layout=True)
+    FigureCanvasAgg(figure)
+    for index, (name, values) in enumerate(losses.items(), start=1):
+        axes = figure.add_subplot(1, len(losses), index)
+        axes.plot(range(1, len(values) + 1), values, alpha=0.3, linewidth=0.8, label="step")
+        smooth = _smooth(values, 50)
+        axes.plot(range(len(values) - len(smooth) + 1, len(values) + 1), smooth, linewidth=1.5, label="mean")
+        axes.set_title(f"{name} loss")
+        axes.set_xlabel("step")
+        if values and min(values) > 0:
+            axes.set_yscale("log")
+        axes.legend()
+    figure.savefig(path, dpi=100)
+
+
+def _final(values: list[float]) -> float | None:
+    return float(np.mean(values[-FINAL_WINDOW:])) if values else None
+
+
+def _warmup(steps: int):
+    return lambda step: min(1.0, (step + 1) / steps)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# --- training ---------------------------------------------------------------------------------------------------------
+
+
+def train(options: Options) -> dict:
+    """Train, save the pipeline to ``options.out`` and return what ``training.json`` records."""
+    started = time.monotonic()
+    budget_s = options.minutes * 60.0
+    reserve_s = min(RESERVE_S, 0.05 * budget_s)
+    vae_deadline = started + VAE_SHARE * budget_s
+    unet_deadline = started + budget_s - reserve_s
+    device = torch.device(options.device)
+    if device.type == "cpu" and options.threads:
+        torch.set_num_threads(options.threads)
+    _seed_everything(options.seed)
+    generator = torch.Generator(device).manual_seed(options.seed)
+    dropout = random.Random(options.seed)
+
+    with tempfile.TemporaryDirectory(prefix="atelier-tokenizer-") as scratch:
+        tokenizer = world_tokenizer(Path(scratch))
+        pipeline = build_pipeline(tokenizer, seed=options.seed)
+    vae, unet, text_encoder = pipeline.vae.to(device), pipeline.unet.to(device), pipeline.text_encoder.to(device)
+    scheduler = pipeline.scheduler
+    data = batches(options.seed, options.batch)
+    losses: dict[str, list[float]] = {"vae": [], "unet": []}
+
+    # Stage 1: the VAE.
+    vae.train()
+    optimizer = torch.optim.AdamW(vae.parameters(), lr=VAE_LR, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup(VAE_WARMUP))
+    progress = Progress("vae", options.vae_steps, options.progress)
+    while (options.vae_steps is None or progress.step < options.vae_steps) and time.monotonic() < vae_deadline:
+        images, weights, _ = next(data)
+        images, weights = images.to(device), weights.to(device)
+        posterior = vae.encode(images).latent_dist
+        reconstruction = vae.decode(posterior.sample(generator=generator)).sample
+        error = reconstruction - images
+        loss = (weights * (error.abs() + error.square())).mean() + KL_WEIGHT * posterior.kl().mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), GRAD_CLIP)
+        optimizer.step()
+        schedule.step()
+        losses["vae"].append(loss.item())
+        progress.update(losses["vae"][-1])
+    progress.close()
+    vae.eval().requires_grad_(False)
+
+    # The latents' scale, so that the UNet sees unit variance (Stable Diffusion's scaling_factor).
+    with torch.no_grad():
+        latents = [
+            vae.encode(next(data)[0].to(device)).latent_dist.mode() for _ in range(-(-SCALE_SAMPLES // options.batch))
+        ]
+        scaling_factor = float(1.0 / torch.cat(latents).std().clamp_min(1e-6))
+    vae.register_to_config(scaling_factor=scaling_factor)
+
+    # Stage 2: the UNet and the text encoder.
+    unet.train()
+    text_encoder.train()
+    ema = copy.deepcopy(unet).eval().requires_grad_(False)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": list(unet.parameters()), "lr": UNET_LR},
+            {"params": list(text_encoder.parameters()), "lr": TEXT_ENCODER_LR},
+        ],
+        weight_decay=WEIGHT_DECAY,
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup(UNET_WARMUP))
+    trained = [*unet.parameters(), *text_encoder.parameters()]
+    progress = Progress("unet", options.unet_steps, options.progress)
+    while (options.unet_steps is None or progress.step < options.unet_steps) and time.monotonic() < unet_deadline:
+        images, _, captions = next(data)
+        captions = ["" if dropout.random() < UNCONDITIONAL_SHARE else caption for caption in captions]
+        with torch.no_grad():
+            latents = vae.encode(images.to(device)).latent_dist.mode() * scaling_factor
+        ids = tokenizer(
+            captions, padding="max_length", max_length=MAX_LENGTH, truncation=True, return_tensors="pt"
+        ).input_ids.to(device)
+        hidden = text_encoder(ids)[0]
+        noise = torch.randn(latents.shape, generator=generator, device=device)
+        timesteps = torch.randint(
+            0, scheduler.config.num_train_timesteps, (latents.shape[0],), generator=generator, device=device
+        )
+        noisy = scheduler.add_noise(latents, noise, timesteps)
+        target = scheduler.get_velocity(latents, noise, timesteps)
+        prediction = unet(noisy, timesteps, hidden).sample
+        loss = F.mse_loss(prediction.float(), target.float())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trained, GRAD_CLIP)
+        optimizer.step()
+        schedule.step()
+        decay = min(EMA_DECAY, (1 + progress.step) / (10 + progress.step))
+        with torch.no_grad():
+            for average, weight in zip(ema.parameters(), unet.parameters(), strict=True):
+                average.lerp_(weight, 1.0 - decay)
+        losses["unet"].append(loss.item())
+        progress.update(losses["unet"][-1])
+    progress.close()
+
+    # Save: the EMA UNet, on the CPU, as an ordinary diffusers folder.
+    pipeline.register_modules(unet=ema)
+    pipeline.to("cpu")
+    text_encoder.eval()
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pipeline.save_pretrained(out, safe_serialization=True)
+    save_loss_curve(out / "loss.png", losses)
+    summary = {
+        "seed": options.seed,
+        "batch": options.batch,
+        "device": options.device,
+        "minutes_budget": options.minutes,
+        "minutes": round((time.monotonic() - started) / 60.0, 3),
+        "vae_steps": len(losses["vae"]),
+        "unet_steps": len(losses["unet"]),
+        "final_losses": {"vae": _final(losses["vae"]), "unet": _final(losses["unet"])},
+        "vae_scaling_factor": scaling_factor,
+        "parameters": {
+            "vae": parameter_count(vae),
+            "unet": parameter_count(ema),
+            "text_encoder": parameter_count(text_encoder),
+        },
+        "hyperparameters": {
+            "vae_share": VAE_SHARE,
+            "vae_lr": VAE_LR,
+            "vae_warmup": VAE_WARMUP,
+            "object_weight": OBJECT_WEIGHT,
+            "kl_weight": KL_WEIGHT,
+            "unet_lr": UNET_LR,
+            "text_encoder_lr": TEXT_ENCODER_LR,
+            "weight_decay": WEIGHT_DECAY,
+            "unet_warmup": UNET_WARMUP,
+            "ema_decay": EMA_DECAY,
+            "unconditional_share": UNCONDITIONAL_SHARE,
+            "grad_clip": GRAD_CLIP,
+            "languages": list(world.LANGUAGES),
+        },
+        "options": {**asdict(options), "out": str(out)},
+        "losses": losses,
+    }
+    (out / "training.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    if options.batch < 1 or options.minutes <= 0 or not math.isfinite(options.minutes):
+        print("--batch must be at least 1 and --minutes positive", file=sys.stderr)
+        return 2
+    summary = train(options)
+    losses = summary["final_losses"]
+    print(
+        f"saved {options.out}: {summary['vae_steps']} VAE steps (loss {losses['vae']}), "
+        f"{summary['unet_steps']} UNet steps (loss {losses['unet']}) in {summary['minutes']} min"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""The built-in model's training command: a few steps give a folder diffusers loads and runs, the same every time."""
+
+import json
+
+import pytest
+import torch
+from diffusers import StableDiffusionPipeline
+from safetensors.torch import load_file
+
+from generation.builtin.train import main, parse_args, train
+
+QUICK = ["--vae-steps", "3", "--unet-steps", "3", "--batch", "4", "--no-progress"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trained") / "model"
+    summary = train(parse_args(["--out", str(out), "--seed", "3", *QUICK]))
+    return out, summary
+
+
+def test_the_folder_loads_and_draws_a_64_pixel_picture(trained):
+    out, _ = trained
+    pipeline = StableDiffusionPipeline.from_pretrained(out)
+    image = pipeline(
+        "a large yellow square in the centre on a blue background",
+        num_inference_steps=2,
+        generator=torch.Generator().manual_seed(0),
+    ).images[0]
+    assert image.size == (64, 64)
+    assert pipeline.unet.config.sample_size == 16 and pipeline.vae.config.sample_size == 64
+
+
+def test_the_scheduler_predicts_velocity_with_zero_terminal_snr(trained):
+    config = json.loads((trained[0] / "scheduler" / "scheduler_config.json").read_text())
+    assert config["prediction_type"] == "v_prediction"
+    assert config["rescale_betas_zero_snr"] is True
+    assert config["timestep_spacing"] == "trailing"
+
+
+def test_the_run_is_recorded_with_a_loss_curve(trained):
+    out, summary = trained
+    assert (out / "loss.png").read_bytes().startswith(b"\x89PNG")
+    recorded = json.loads((out / "training.json").read_text())
+    assert recorded["seed"] == 3 and recorded["vae_steps"] == 3 and recorded["unet_steps"] == 3
+    assert recorded["final_losses"] == summary["final_losses"]
+    assert all(value is not None and value > 0 for value in recorded["final_losses"].values())
+    assert recorded["vae_scaling_factor"] > 0
+    assert list(out.rglob("*.safetensors")) and not list(out.rglob("*.bin"))
+
+
+def test_the_same_seed_gives_the_same_weights(trained, tmp_path, capsys):
+    out, _ = trained
+    assert main(["--out", str(tmp_path / "again"), "--seed", "3", *QUICK]) == 0
+    assert "saved" in capsys.readouterr().out
+    for part in ("unet", "text_encoder", "vae"):
+        (first,) = (out / part).glob("*.safetensors")
+        (second,) = (tmp_path / "again" / part).glob("*.safetensors")
+        one, two = load_file(first), load_file(second)
+        assert one.keys() == two.keys()
+        assert all(torch.equal(one[name], two[name]) for name in one)
+    unet = load_file(next((out / "unet").glob("*.safetensors")))
+    name = "conv_in.weight"
+    assert not torch.equal(unet[name], torch.zeros_like(unet[name]))
