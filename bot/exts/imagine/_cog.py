@@ -7,7 +7,6 @@ import asyncio
 import re
 import time
 import uuid
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import discord
@@ -16,7 +15,10 @@ from discord.ext import commands
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, TurnResult, Upload
+from bot.exts.imagine._appeals import AppealOutcomes
+from bot.exts.imagine._recovery import Recovery
 from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
+from bot.exts.imagine._turns import EphemeralFollowups, answering, may_see, private_conversation, quietly
 from bot.exts.imagine._ui import EditModal, image_view
 from bot.exts.moderation import appeal_view
 from bot.exts.provenance import send_provenance
@@ -37,9 +39,6 @@ MENTION = re.compile(r"<@[!&]?\d+>")
 PICTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 SIZE = re.compile(r"^\s*(\d{2,4})\s*[x\u00d7*]\s*(\d{2,4})\s*$")
 ERROR_SECONDS = 60
-# Conversations whose answers a restart can still post: threads and DMs (ephemeral replies die with their
-# interaction).
-RESUMABLE = ("discord", "discord-dm")
 GONE = N_("This image no longer exists: it may have been deleted, or made by another Atelier installation.")
 
 
@@ -90,7 +89,7 @@ async def read_attachment(bot: AtelierBot, attachment: discord.Attachment) -> Up
     return Upload(data=data, filename=attachment.filename)
 
 
-class Imagine(commands.Cog):
+class Imagine(Recovery, AppealOutcomes, commands.Cog):
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot
         self._resumed = False
@@ -300,7 +299,7 @@ class Imagine(commands.Cog):
             if upload is None and message.attachments:
                 raise TurnError(_("That attachment isn't an image: send a PNG, JPEG or WebP."))
         except TurnError as error:
-            await _quietly(message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False))
+            await quietly(message.reply(f"⚠️ {error}", delete_after=ERROR_SECONDS, mention_author=False))
             store.message_answered(message.id)
             return
         if not text and upload is None:
@@ -332,7 +331,7 @@ class Imagine(commands.Cog):
         store = self.bot.store
         image = store.by_service_id(service_id)
         conversation = store.conversation(image.conversation) if image is not None else None
-        if conversation is None or not _may_see(conversation, interaction):
+        if conversation is None or not may_see(conversation, interaction):
             await interaction.response.send_message(_(GONE), ephemeral=True)
             return
         guild_id = conversation["guild_id"]
@@ -360,7 +359,9 @@ class Imagine(commands.Cog):
                 await interaction.response.send_message(str(error), ephemeral=True)
                 return
             jump = jump_url(interaction.channel, result.current.message_id)
-            await interaction.response.send_message(moved_text(result, jump), ephemeral=_private(conversation))
+            await interaction.response.send_message(
+                moved_text(result, jump), ephemeral=private_conversation(conversation)
+            )
             return
         try:
             caller = await self.caller(guild_id, interaction.user, interaction.channel)
@@ -376,7 +377,7 @@ class Imagine(commands.Cog):
     async def _answer_here(self, interaction: discord.Interaction, conversation: dict):
         """The progress message of a button's turn, and where its further images go: in the channel, or only
         for the member when the conversation is private."""
-        private = _private(conversation)
+        private = private_conversation(conversation)
         await interaction.response.defer(thinking=True, ephemeral=private)
         status = await interaction.followup.send(_("⏳ Queued…"), wait=True, ephemeral=private)
         return status, EphemeralFollowups(interaction) if private else interaction.channel
@@ -395,56 +396,6 @@ class Imagine(commands.Cog):
         )
         await self.run_turn(work, status, where, guild=conversation["guild_id"], action="edit")
 
-    # ---------------------------------------------------------------- appeals
-
-    async def appeal_resolved(self, decision: dict) -> None:
-        """Tell the member how their appeal ended, in their language; an approved prompt is drawn in its thread
-        (a prompt refused before its thread existed may be sent again: it will pass, once)."""
-        member, case = decision["user_id"], decision["id"]
-        guild = self.bot.get_guild(decision["guild_id"])
-        use_locale(MEMBER_LOCALES.get(member) or (guild.preferred_locale if guild else None))
-        approved = decision["resolution"] == "approved"
-        conversation = self.bot.store.conversation(decision["conversation"] or "")
-        thread = (
-            await self._channel(int(conversation["id"]))
-            if conversation and conversation["surface"] == "discord"
-            else None
-        )
-        redraw = approved and thread is not None and not decision["prompt"].startswith("(negative)")
-        if redraw:
-            text = _("✅ <@{member}>, the moderators approved case {case}: drawing it now…", member=member, case=case)
-        elif approved:
-            text = _(
-                "✅ <@{member}>, the moderators approved case {case}: send the same prompt again and it will be drawn.",
-                member=member,
-                case=case,
-            )
-        else:
-            text = _("<@{member}>, the moderators upheld the refusal of case {case}.", member=member, case=case)
-        try:
-            if thread is not None:
-                status = await thread.send(text)
-            else:
-                status = await (await self.bot.fetch_user(member)).send(text)
-        except discord.HTTPException:
-            log.warning("appeal.unannounced", guild=decision["guild_id"], case=case)
-            return
-        if not redraw:
-            return
-        try:
-            caller = await self.caller(decision["guild_id"], discord.Object(member), thread)
-        except TurnError as error:
-            await _quietly(status.edit(content=f"{text}\n⚠️ {error}"))
-            return
-        work = self.bot.engine.imagine(
-            conversation["id"],
-            member,
-            decision["prompt"],
-            progress=ProgressMessage(status),
-            caller=answering(caller, thread, status),
-        )
-        await self.run_turn(work, status, thread, guild=decision["guild_id"], case=case)
-
     # ---------------------------------------------------------------- results
 
     async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
@@ -461,14 +412,14 @@ class Imagine(commands.Cog):
         try:
             result = await work
         except Refused as refusal:
-            await _quietly(status.edit(content=str(refusal), view=appeal_view(refusal.case)))
+            await quietly(status.edit(content=str(refusal), view=appeal_view(refusal.case)))
             return
         except TurnError as error:
-            await _quietly(status.edit(content=f"⚠️ {error}"))
+            await quietly(status.edit(content=f"⚠️ {error}"))
             return
         except Exception:
             log.error("turn.failed", exc_info=True, **context)
-            await _quietly(status.edit(content=_(SOMETHING_WRONG)))
+            await quietly(status.edit(content=_(SOMETHING_WRONG)))
             return
         try:
             if result.made:
@@ -509,112 +460,3 @@ class Imagine(commands.Cog):
             if made.outcome != "hold":
                 attachment = message.attachments[0].id if message.attachments else None
                 self.bot.store.attach_message(made.image.conversation, made.image.number, message.id, attachment)
-
-    # ---------------------------------------------------------------- after a restart or a reconnect
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        # on_ready follows every new session: what was missed may differ each time.
-        if not self._resumed:
-            self._resumed = True
-            self._spawn(self.resume_requests())
-        self._spawn(self.catch_up())
-
-    def _spawn(self, work) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def cog_unload(self) -> None:
-        for task in list(self._tasks):
-            if task is not asyncio.current_task():
-                task.cancel()
-
-    async def resume_requests(self) -> None:
-        """Finish and post every request the last run left behind, each once."""
-        store = self.bot.store
-        turns = []
-        for request in store.unfinished_requests():
-            if request["created_at"] >= self.started:
-                continue  # this run's own turn, running now
-            caller = request["caller"] or {}
-            conversation = store.conversation(request["conversation"]) or {}
-            channel = await self._channel(caller.get("channel_id"))
-            if channel is None or not caller.get("answer_to") or conversation.get("surface") not in RESUMABLE:
-                store.end_request(request["key"], "failed", "nowhere to post it after a restart")
-                continue
-            status = channel.get_partial_message(caller["answer_to"])
-            log.info("turn.resuming", guild=caller.get("guild_id"), conversation=request["conversation"])
-            work = self.bot.engine.resume(request, ProgressMessage(status))
-            turns.append(self.run_turn(work, status, channel, conversation=request["conversation"], resumed=True))
-        await asyncio.gather(*turns)
-
-    async def catch_up(self) -> None:
-        """Answer, in order, the messages members sent to active conversations while the bot was away."""
-        since = time.time() - self.bot.config.bot.thread_archive_minutes * 60
-        await asyncio.gather(
-            *(self._catch_up(conversation) for conversation in self.bot.store.active_conversations(since))
-        )
-
-    async def _catch_up(self, conversation: dict) -> None:
-        channel = await self._channel(int(conversation["id"]))
-        if channel is None:
-            return
-        after = discord.Object(conversation.get("last_message_id") or int(conversation["id"]))
-        try:
-            missed = [m async for m in channel.history(after=after, oldest_first=True, limit=100) if not m.author.bot]
-        except discord.HTTPException:
-            log.warning("catch_up.unreadable", conversation=conversation["id"])
-            return
-        if missed:
-            log.info("catch_up", conversation=conversation["id"], messages=len(missed))
-        for message in missed:
-            await self.on_message(message)
-
-    async def _channel(self, channel_id: int | None):
-        if channel_id is None:
-            return None
-        channel = self.bot.get_channel(channel_id)
-        if channel is not None:
-            return channel
-        try:
-            return await self.bot.fetch_channel(channel_id)
-        except discord.HTTPException:
-            return None
-
-
-def answering(caller: Caller | None, channel, status, private: str | None = None) -> Caller | None:
-    """The caller with where its answer goes, so that a restart can still post it (not for ephemeral
-    answers: only their interaction could show them)."""
-    if caller is None or private == "ephemeral":
-        return caller
-    return replace(caller, channel_id=channel.id, answer_to=status.id)
-
-
-def _private(conversation: dict) -> bool:
-    """Only its member sees this conversation's answers (ephemeral replies)."""
-    return conversation["surface"] == "discord-ephemeral"
-
-
-def _may_see(conversation: dict, interaction: discord.Interaction) -> bool:
-    """A conversation is its server's; in DMs, its member's. Another server's images are refused by id."""
-    if interaction.guild_id is None:
-        return conversation["owner_id"] == interaction.user.id
-    return conversation["guild_id"] == interaction.guild_id
-
-
-class EphemeralFollowups:
-    """Where the further images of a private turn go: more replies only the member sees."""
-
-    def __init__(self, interaction: discord.Interaction) -> None:
-        self.interaction = interaction
-
-    async def send(self, **message) -> discord.WebhookMessage:
-        return await self.interaction.followup.send(**message, ephemeral=True, wait=True)
-
-
-async def _quietly(edit) -> None:
-    try:
-        await edit
-    except discord.HTTPException:
-        log.warning("status.unreachable")
