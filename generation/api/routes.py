@@ -352,8 +352,13 @@ async def cancel_job(request: web.Request) -> web.Response:
     job = await _job(request)
     if job.is_finished:
         raise ApiError(409, "job_finished", f"job {job.id} has already ended ({job.state}); nothing to cancel", "job")
+    # Decided before the cancel: a running job may reach its next step, and stop, while the cancel is recorded.
+    running = job.state is JobState.RUNNING
     await request.app[keys.QUEUE].cancel(job)
-    return web.json_response(_job_json(request, job), status=200 if job.is_finished else 202)
+    body = _job_json(request, job)
+    if running:
+        body["cancel_requested"] = True
+    return web.json_response(body, status=202 if running or not job.is_finished else 200)
 
 
 # ---------------------------------------------------------------- images
