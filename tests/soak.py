@@ -14,7 +14,6 @@ import contextlib
 import os
 import random
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -28,29 +27,15 @@ from bot.app import build_bot, point_at
 from bot.service_client import GenerationClient
 from bot.storage import BotStore
 from tests.discord_emulator import DiscordEmulator
+from tests.generation.test_crash import CONFIG, free_port
 
-SERVICE_CONFIG = """
-[service]
-data_dir = "{data}"
-port = {port}
-[model]
-device = "cpu"
-threads = 1
-cache_dir = "{cache}"
-[defaults]
-width = 64
-height = 64
-steps = 4
-[logging]
-level = "warning"
-"""
 EDITS = ["make it night", "add a red umbrella", "in watercolour", "remove the trees", "plus de couleurs", "#1"]
 
 
 class ServiceProcess:
     def __init__(self, folder: Path, port: int) -> None:
         self.config = folder / "service.toml"
-        self.config.write_text(SERVICE_CONFIG.format(data=folder / "data", port=port, cache=folder / "cache"))
+        self.config.write_text(CONFIG.format(data=folder / "data", port=port, cache=folder / "cache"))
         self.url = f"http://127.0.0.1:{port}"
         self.process: asyncio.subprocess.Process | None = None
 
@@ -134,7 +119,7 @@ class Soak:
     async def run(self) -> dict[str, int]:
         configure_logging("warning")
         await self.discord.start()
-        port = _free_port()
+        port = free_port()
         service = ServiceProcess(self.folder, port)
         await service.start()
         config = Config().with_overrides(
@@ -184,12 +169,6 @@ class Soak:
         await service.kill()
         await self.discord.stop()
         return figures
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ goes away and comes back, an interaction token that expired."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from aiohttp import web
@@ -14,12 +13,7 @@ from generation.service import load_provenance, make_backend
 from tests.bot.conftest import World
 from tests.bot.test_discord_e2e import bot_messages, buttons, imagine, results, say
 from tests.conftest import service_config
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.generation.test_crash import free_port
 
 
 class Service:
