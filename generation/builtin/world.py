@@ -573,9 +573,28 @@ def vocabulary() -> list[str]:
     return list(_vocabulary())
 
 
-def samples(seed: int, count: int, languages: tuple[str, ...] = LANGUAGES) -> Iterator[tuple[Scene, str]]:
-    """``count`` (scene, caption) pairs, the same ones for the same seed and languages."""
+# One scene in HELD_OUT_EVERY is never trained on, so that an evaluation can ask for pictures the model never saw.
+HELD_OUT_EVERY = 16
+
+
+def is_held_out(scene: Scene) -> bool:
+    """Whether the scene is kept out of training (the same scene whatever the order its objects are listed in)."""
+    things = sorted((thing.shape, thing.colour, thing.size, thing.position) for thing in scene.things)
+    return zlib.crc32(repr((things, scene.background)).encode()) % HELD_OUT_EVERY == 0
+
+
+def samples(
+    seed: int, count: int, languages: tuple[str, ...] = LANGUAGES, held_out: bool = False
+) -> Iterator[tuple[Scene, str]]:
+    """``count`` (scene, caption) pairs, the same ones for the same seed and languages.
+
+    Training scenes by default; ``held_out=True`` gives only the scenes training never sees.
+    """
     rng = random.Random(seed)
-    for _ in range(count):
+    produced = 0
+    while produced < count:
         scene = random_scene(rng)
+        if is_held_out(scene) != held_out:
+            continue
+        produced += 1
         yield scene, caption(scene, rng, rng.choice(languages))

@@ -220,3 +220,14 @@ def test_samples_are_deterministic_per_seed():
     for language in world.LANGUAGES:
         only = list(world.samples(5, 100, languages=(language,)))
         assert {language_of(text) for _, text in only} == {language}
+
+
+def test_held_out_scenes_never_reach_training():
+    training = list(world.samples(7, 3000))
+    held_out = list(world.samples(7, 200, held_out=True))
+    assert not any(world.is_held_out(scene) for scene, _ in training)
+    assert len(held_out) == 200 and all(world.is_held_out(scene) for scene, _ in held_out)
+    assert not {scene for scene, _ in training} & {scene for scene, _ in held_out}
+    # The split is about the picture, not the order its objects happen to be listed in.
+    scene = next(scene for scene, _ in held_out if len(scene.things) > 1)
+    assert world.is_held_out(Scene(tuple(reversed(scene.things)), scene.background))
