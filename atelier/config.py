@@ -17,7 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 CONFIG_ENV = "ATELIER_CONFIG"
 SERVICE_TOKEN_ENV = "ATELIER_SERVICE_TOKEN"
 DISCORD_TOKEN_ENV = "DISCORD_TOKEN"
+# The model the project trains on its procedural world (generation/builtin), and the same kind of pipeline with
+# random weights, the fastest to load and run, for tests.
 BUILTIN_MODEL = "builtin:tiny"
+RANDOM_MODEL = "builtin:random"
+BUILTIN_MODELS = (BUILTIN_MODEL, RANDOM_MODEL)
 
 
 class ConfigError(Exception):

@@ -9,7 +9,7 @@ import discord
 import yarl
 from discord.ext import commands
 
-from atelier.config import Config, ConfigError
+from atelier.config import Config, ConfigError, DefaultsConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import Conversations
 from bot.exts import walk_extensions
@@ -18,7 +18,7 @@ from bot.interactions import SOMETHING_WRONG, begin, tell
 from bot.launcher import service_url
 from bot.lifecycle import cancel_on_stop_signals
 from bot.moderation_gate import PromptGate, build_moderator
-from bot.service_client import GenerationClient
+from bot.service_client import GenerationClient, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore
 from bot.studio.store import StudioStore
 from bot.studio.studio import Studio
@@ -62,6 +62,22 @@ class AtelierBot(commands.Bot):
             await self.load_extension(extension)
         synced = await self.tree.sync()
         log.info("commands.synced", count=len(synced))
+        await self.adopt_service_defaults()
+
+    async def adopt_service_defaults(self) -> None:
+        """Size pictures and count steps as the service does: a model may declare its own defaults (the built-in
+        one draws at 64x64), and the service reports those it runs with."""
+        try:
+            health = await self.engine.client.health()
+        except (ServiceUnavailable, ServiceRejected) as exc:
+            log.warning("service.defaults_unknown", error=str(exc))
+            return
+        known = DefaultsConfig.model_fields
+        reported = {key: value for key, value in health.get("defaults", {}).items() if key in known}
+        if reported:
+            self.config = self.config.with_overrides(defaults=reported)
+            self.studio.defaults = self.config.defaults
+            log.info("service.defaults", **reported)
 
     async def on_ready(self) -> None:
         for guild in self.guilds:

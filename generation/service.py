@@ -44,13 +44,28 @@ def make_backend(config: Config, model: LoadedModel) -> DiffusersBackend:
     return backend
 
 
-def load_backend(config: Config) -> DiffusersBackend:
+def with_model_defaults(config: Config, model: LoadedModel) -> Config:
+    """The configuration with the sampling defaults the model declares (its native size, ...) in place of
+    [defaults]: the built-in model draws at 64x64 unless asked otherwise, other checkpoints keep [defaults]."""
+    return config.with_overrides(defaults=model.declared_defaults) if model.declared_defaults else config
+
+
+def load(config: Config) -> tuple[Config, DiffusersBackend]:
+    """The loaded model's backend, and the configuration the service runs with around it."""
     try:
         model = load_model(config.model, config.service.data_dir)
     except ModelLoadError as exc:
         raise StartupError(str(exc)) from None
-    log.info("model.loaded", model=model.name, builtin=model.builtin, device=model.device, dtype=str(model.dtype))
-    return make_backend(config, model)
+    log.info(
+        "model.loaded",
+        model=model.name,
+        builtin=model.builtin,
+        device=model.device,
+        dtype=str(model.dtype),
+        declared_defaults=model.declared_defaults,
+    )
+    config = with_model_defaults(config, model)
+    return config, make_backend(config, model)
 
 
 def load_provenance(config: Config) -> Provenance:
@@ -67,5 +82,5 @@ def build_service(config: Config) -> web.Application:
         config.service.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StartupError(f"data dir unusable: {config.service.data_dir}: {exc.strerror}") from None
-    backend = load_backend(config)
+    config, backend = load(config)
     return create_app(config, backend, load_provenance(config))

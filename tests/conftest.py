@@ -10,11 +10,11 @@ import pytest
 import torch
 from aiohttp.test_utils import TestClient, TestServer
 
-from atelier.config import Config, ModelConfig
+from atelier.config import BUILTIN_MODEL, RANDOM_MODEL, Config, ModelConfig
 from atelier.logs import configure_logging
 from generation.api.app import create_app
 from generation.backends.loader import LoadedModel, load_model
-from generation.service import load_provenance, make_backend
+from generation.service import load_provenance, make_backend, with_model_defaults
 
 torch.set_num_threads(1)
 configure_logging("warning")
@@ -32,28 +32,42 @@ def quiet_logs():
 @pytest.fixture(scope="session")
 def model(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
     cache = tmp_path_factory.mktemp("model-cache")
-    return load_model(ModelConfig(cache_dir=str(cache), device="cpu"), cache)
+    return load_model(ModelConfig(path=RANDOM_MODEL, cache_dir=str(cache), device="cpu"), cache)
 
 
 def service_config(data_dir: Path, **sections: dict) -> Config:
-    sections = {"defaults": SMALL, **sections}
+    model = {"path": RANDOM_MODEL, "device": "cpu", **sections.pop("model", {})}
+    sections = {"defaults": SMALL, "model": model, **sections}
     service = {"data_dir": str(data_dir), **sections.pop("service", {})}
     return Config().with_overrides(service=service, **sections)
+
+
+@contextlib.asynccontextmanager
+async def serve(model: LoadedModel, data_dir: Path, **sections):
+    """A fresh app around an already-loaded model, with the defaults the model declares, as the service runs."""
+    config = with_model_defaults(service_config(data_dir, **sections), model)
+    config.service.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(config, make_backend(config, model), load_provenance(config))
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield client
 
 
 @pytest.fixture
 def start_service(model: LoadedModel, tmp_path: Path):
     """``async with start_service(**sections) as client``: a fresh app on the test's data dir."""
+    return lambda **sections: serve(model, tmp_path / "data", **sections)
 
-    @contextlib.asynccontextmanager
-    async def start(**sections):
-        config = service_config(tmp_path / "data", **sections)
-        config.service.data_dir.mkdir(parents=True, exist_ok=True)
-        app = create_app(config, make_backend(config, model), load_provenance(config))
-        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            yield client
 
-    return start
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
+    """The built-in model with its committed weights (builtin:tiny), loaded once."""
+    return load_model(ModelConfig(path=BUILTIN_MODEL, device="cpu"), tmp_path_factory.mktemp("unused-cache"))
+
+
+@pytest.fixture
+async def trained_client(trained_model: LoadedModel, tmp_path: Path):
+    async with serve(trained_model, tmp_path / "data") as client:
+        yield client
 
 
 @pytest.fixture

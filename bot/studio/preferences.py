@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
+# Width:height. The shorter side is the default size's shorter side (512 for most checkpoints, 64 for the built-in
+# model), so "portrait" is 512x768 on one model and 64x96 on the other.
 ASPECTS = {
-    "square": (512, 512),
-    "portrait": (512, 768),
-    "landscape": (768, 512),
-    "wide": (912, 512),
-    "tall": (512, 912),
+    "square": (1, 1),
+    "portrait": (2, 3),
+    "landscape": (3, 2),
+    "wide": (16, 9),
+    "tall": (9, 16),
 }
 # Quality scales the service's default steps and the picture's sides (the tier still caps both).
 QUALITIES = {"draft": (0.5, 0.75), "standard": (1.0, 1.0), "high": (1.5, 1.5)}
@@ -18,6 +20,14 @@ PRIVACY = ("off", "ephemeral", "dm")
 # Buttons anyone may press unless the server says otherwise; the rest only the image's owner.
 BUTTONS = ("var", "reroll", "edit", "up", "undo")
 OWNER_ONLY = frozenset({"edit", "undo"})
+
+
+def aspect_size(aspect: str, default_size: tuple[int, int]) -> tuple[int, int]:
+    """The size of an aspect for a model whose default size is ``default_size`` (sides multiples of 8)."""
+    across, down = ASPECTS[aspect]
+    short = min(default_size)
+    scale = short / min(across, down)
+    return tuple(max(8, round(side * scale / 8) * 8) for side in (across, down))
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ def apply(
 ) -> Draw:
     step_scale, side_scale = QUALITIES[preferences.quality or "standard"]
     if size is None:
-        width, height = ASPECTS[preferences.aspect] if preferences.aspect else default_size
+        width, height = aspect_size(preferences.aspect, default_size) if preferences.aspect else default_size
         if side_scale != 1.0:
             width, height = (max(64, int(side * side_scale) // 8 * 8) for side in (width, height))
         size = (width, height) if (width, height) != default_size else None

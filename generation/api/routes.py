@@ -402,6 +402,8 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if working else "worker stopped",
         "version": __version__,
         **app[keys.BACKEND].describe(),
+        # What a request that leaves them out gets (the model's own, where it declares them).
+        "defaults": app[keys.CONFIG].defaults.model_dump(),
         "queue_depth": app[keys.QUEUE].depth,
         "provenance": "development CA (untrusted)" if app[keys.PROVENANCE].material.development else "configured",
     }

@@ -28,8 +28,7 @@ from diffusers.image_processor import VaeImageProcessor
 from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
-from generation.backends.builtin import BUILTIN_VERSION
-from generation.backends.loader import BUILTIN_NOTE, LoadedModel
+from generation.backends.loader import BUILTIN_NOTES, LoadedModel
 from generation.imaging import keep_unmasked
 from generation.jobs.backend import Capabilities, Finished, JobInputs
 from generation.jobs.model import EditSpec, GenerateSpec, Job, Sampling, Spec
@@ -148,8 +147,9 @@ class DiffusersBackend:
             "max_batch": self.max_batch,
         }
         if model.builtin:
-            body["note"] = BUILTIN_NOTE
-            body["builtin_version"] = BUILTIN_VERSION
+            body["note"] = BUILTIN_NOTES[model.name]
+        if model.declared_defaults:
+            body["declared_defaults"] = model.declared_defaults
         return body
 
     def synchronize(self) -> None:

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 from diffusers.utils import logging as diffusers_logging
+from pydantic import ValidationError
 from safetensors import safe_open
 from transformers.utils import logging as transformers_logging
 
-from atelier.config import BUILTIN_MODEL, ModelConfig
+from atelier.config import BUILTIN_MODEL, BUILTIN_MODELS, RANDOM_MODEL, DefaultsConfig, ModelConfig
 from generation.backends.builtin import builtin_model_dir
+from generation.builtin import WEIGHTS
 
-BUILTIN_NOTE = (
-    "built-in model with random weights: it draws noise, not pictures, and exists to run the whole "
-    "system anywhere; set [model] path to a real checkpoint for real images"
-)
+BUILTIN_NOTES = {
+    BUILTIN_MODEL: (
+        "built-in model trained by the project on a world of coloured shapes (64x64, English and French "
+        "captions such as 'a large yellow square in the centre on a blue background'); set [model] path to a "
+        "real checkpoint for real images"
+    ),
+    RANDOM_MODEL: (
+        "built-in model with random weights: it draws noise, not pictures, and exists to run the whole "
+        "system fast anywhere; set [model] path to a real checkpoint for real images"
+    ),
+}
+# A model folder may declare the sampling defaults it was made for (its native size, steps, guidance).
+DECLARED_DEFAULTS_FILE = "atelier.json"
 # Keys that only Stable Diffusion XL checkpoints carry (its second text encoder, or the refiner's only one).
 _SDXL_KEY_PREFIXES = ("conditioner.embedders.1.", "conditioner.embedders.0.model.")
 
@@ -34,6 +46,35 @@ class LoadedModel:
     builtin: bool
     device: str
     dtype: torch.dtype
+    # Sampling defaults the model's folder declares; they replace [defaults] for this model.
+    declared_defaults: dict = field(default_factory=dict)
+
+
+def declared_defaults(folder: Path) -> dict:
+    """The defaults a model folder declares in ``atelier.json`` (``{"defaults": {"width": 64, ...}}``), checked."""
+    path = folder / DECLARED_DEFAULTS_FILE
+    if not path.is_file():
+        return {}
+
+    def invalid(reason: str) -> ModelLoadError:
+        return ModelLoadError(f"model's {DECLARED_DEFAULTS_FILE} is invalid: {path}: {reason}")
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise invalid(str(exc)) from None
+    declared = document.get("defaults", {}) if isinstance(document, dict) else None
+    if not isinstance(declared, dict):
+        raise invalid('it must be a JSON object like {"defaults": {"width": 64}}')
+    names = set(DefaultsConfig.model_fields)
+    if not set(declared) <= names:
+        raise invalid(f"defaults may only set {', '.join(sorted(names))}")
+    try:
+        DefaultsConfig.model_validate(declared)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise invalid(f"defaults.{'.'.join(str(part) for part in first['loc'])}: {first['msg']}") from None
+    return declared
 
 
 def choose_device(setting: str) -> str:
@@ -102,16 +143,29 @@ def load_model(config: ModelConfig, data_dir: Path) -> LoadedModel:
         torch.set_num_threads(config.threads)
     device = choose_device(config.device)
     dtype = choose_dtype(config.dtype, device)
-    builtin = config.path == BUILTIN_MODEL
-    if builtin:
+    builtin = config.path in BUILTIN_MODELS
+    if config.path == RANDOM_MODEL:
         cache_dir = Path(config.cache_dir) if config.cache_dir else data_dir / "models"
         folder = builtin_model_dir(cache_dir)
-        pipeline = AutoPipelineForText2Image.from_pretrained(folder, torch_dtype=dtype, local_files_only=True)
+    elif config.path == BUILTIN_MODEL:
+        folder = WEIGHTS
+        if not (folder / "model_index.json").is_file():
+            raise ModelLoadError(
+                f"the built-in model's weights are missing from {folder}: "
+                f"train them with python -m generation.builtin.train --out {folder}"
+            )
     elif config.path.startswith("builtin:"):
-        raise ModelLoadError(f"unknown built-in model {config.path!r}; the only one is {BUILTIN_MODEL!r}")
+        raise ModelLoadError(f"unknown built-in model {config.path!r}; there are {' and '.join(BUILTIN_MODELS)}")
+    else:
+        folder = Path(config.path)
+    defaults = declared_defaults(folder) if folder.is_dir() else {}
+    if builtin:
+        pipeline = AutoPipelineForText2Image.from_pretrained(folder, torch_dtype=dtype, local_files_only=True)
     else:
         pipeline = _load_from_disk(config, dtype)
     pipeline.to(device)
     pipeline.set_progress_bar_config(disable=True)
-    name = BUILTIN_MODEL if builtin else Path(config.path).name
-    return LoadedModel(pipeline=pipeline, name=name, builtin=builtin, device=device, dtype=dtype)
+    name = config.path if builtin else folder.name
+    return LoadedModel(
+        pipeline=pipeline, name=name, builtin=builtin, device=device, dtype=dtype, declared_defaults=defaults
+    )

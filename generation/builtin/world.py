@@ -526,9 +526,19 @@ def _patterns(language: str) -> tuple[re.Pattern, ...]:
     return tuple(patterns)
 
 
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split()).rstrip(".")
+
+
+def language_of(text: str) -> str | None:
+    """The language (a key of ``LANGUAGES``) a caption of this world is written in, or None."""
+    text = _normal(text)
+    return next((language for language in _TEMPLATES if any(p.fullmatch(text) for p in _patterns(language))), None)
+
+
 def parse_caption(text: str) -> Scene | None:
     """The scene a caption describes (EN or FR, any template), or None if it is not a caption of this world."""
-    text = " ".join(text.lower().replace("\u2019", "'").split()).rstrip(".")
+    text = _normal(text)
     for language in _TEMPLATES:
         things_table, backgrounds = _thing_table(language), _background_table(language)
         for pattern in _patterns(language):

@@ -44,7 +44,7 @@ async def test_imagine_opens_a_thread_with_the_image_and_its_buttons(world):
 
     assert result["content"].startswith("**#1** · New image")
     assert "> a lighthouse at dusk" in result["content"]
-    assert "seed 7 · 64x64 · builtin:tiny" in result["content"]
+    assert "seed 7 · 64x64 · builtin:random" in result["content"]
     assert result["attachments"][0]["filename"] == "atelier-1.png"
     assert set(buttons(result)) == {"Variations", "Re-roll", "Edit", "Upscale", "Undo", "Provenance"}
     assert all(custom_id.startswith("atelier:") for custom_id in buttons(result).values())
@@ -185,7 +185,7 @@ async def test_provenance_button_and_menu_show_the_credential(world):
     fields = {field["name"]: field["value"] for field in embed["fields"]}
     assert fields["Made from"] == "#1"
     assert "c2pa.opened" in fields["Actions"] and "c2pa.edited" in fields["Actions"]
-    assert fields["Model"] == "builtin:tiny"
+    assert fields["Model"] == "builtin:random"
 
     menu = await world.discord.message_menu(world.member, "Show provenance", second["id"])
     reply = await world.discord.wait_for(

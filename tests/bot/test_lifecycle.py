@@ -17,6 +17,7 @@ CONFIG = """
 [service]
 data_dir = "{data}"
 [model]
+path = "builtin:random"
 device = "cpu"
 threads = 1
 cache_dir = "{cache}"

@@ -46,6 +46,12 @@ async def test_options_beyond_the_tier_are_reduced_with_a_line_saying_so(world):
     assert "64x64" in result["content"]
 
 
+async def test_aspects_are_shaped_on_the_size_the_services_model_draws_at(world):
+    # The test service draws at 64x64 by default (as the built-in model does); the bot learns it from the service.
+    _, result = await imagine(world, "a paper boat", size="portrait")
+    assert "64x96" in result["content"]
+
+
 async def test_a_member_past_the_daily_budget_is_told_when_it_resets(world):
     await admin_says(
         world, "atelier access tier", name="everyone", role=Role(world.discord.guild_id), daily_gpu_seconds=0.001

@@ -19,6 +19,7 @@ CONFIG = """
 data_dir = "{data}"
 port = {port}
 [model]
+path = "builtin:random"
 device = "cpu"
 threads = 1
 cache_dir = "{cache}"

@@ -24,7 +24,7 @@ async def test_generate_returns_signed_images_with_their_seeds(client):
     (created,) = actions_of(store["manifests"][store["active_manifest"]])
     assert created["action"] == CREATED
     assert created["digitalSourceType"] == AI_GENERATED
-    assert created["softwareAgent"]["name"] == "builtin:tiny"
+    assert created["softwareAgent"]["name"] == "builtin:random"
 
 
 async def test_same_seed_gives_the_same_picture(client):
@@ -51,7 +51,7 @@ async def test_healthz_says_the_builtin_model_draws_noise(client):
     response = await client.get("/healthz")
     body = await response.json()
     assert response.status == 200
-    assert body["model"] == "builtin:tiny"
+    assert body["model"] == "builtin:random"
     assert body["builtin"] is True
     assert body["device"] == "cpu"
     assert "noise" in body["note"]

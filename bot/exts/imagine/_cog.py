@@ -26,7 +26,7 @@ from bot.i18n import N_, _, use_locale, written_in
 from bot.interactions import MEMBER_LOCALES, SOMETHING_WRONG, tell
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
-from bot.studio.preferences import ASPECTS, Preferences, apply, owner_only
+from bot.studio.preferences import ASPECTS, Preferences, apply, aspect_size, owner_only
 from bot.studio.tiers import Caller
 
 if TYPE_CHECKING:
@@ -42,12 +42,12 @@ ERROR_SECONDS = 60
 GONE = N_("This image no longer exists: it may have been deleted, or made by another Atelier installation.")
 
 
-def parse_size(text: str) -> tuple[int, int]:
+def parse_size(text: str, default_size: tuple[int, int]) -> tuple[int, int]:
     """An aspect name (in English or as /settings names it in the member's language) or WIDTHxHEIGHT."""
     name = text.lower()
     named = {**{_(aspect).lower(): aspect for aspect in ASPECTS}, **{aspect: aspect for aspect in ASPECTS}}
     if name in named:
-        return ASPECTS[named[name]]
+        return aspect_size(named[name], default_size)
     match = SIZE.match(text)
     if not match:
         raise TurnError(
@@ -196,7 +196,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
                 preferences,
                 prompt=prompt,
                 negative=negative or "",
-                size=parse_size(size) if size else None,
+                size=parse_size(size, (defaults.width, defaults.height)) if size else None,
                 steps=steps,
                 count=count,
                 default_size=(defaults.width, defaults.height),

@@ -9,7 +9,7 @@ from bot.conversation.engine import TurnError
 from bot.service_client import JobStatus, ServiceImage, Usage
 from bot.storage import BotStore
 from bot.studio.budget import day_start
-from bot.studio.preferences import Preferences, apply, owner_only
+from bot.studio.preferences import Preferences, apply, aspect_size, owner_only
 from bot.studio.store import StudioStore
 from bot.studio.studio import NotAllowed, Studio
 from bot.studio.tiers import Limits, Request, Tier, fit, place
@@ -147,6 +147,13 @@ def test_member_settings_win_over_the_server_s_and_typed_options_over_both():
         default_steps=20,
     )
     assert (typed.width, typed.height, typed.steps, typed.count) == (640, 640, 30, 2)
+
+
+def test_aspects_keep_the_default_size_s_shorter_side():
+    assert aspect_size("portrait", (512, 512)) == (512, 768)
+    assert aspect_size("wide", (512, 512)) == (912, 512)
+    assert aspect_size("landscape", (64, 64)) == (96, 64)
+    assert aspect_size("tall", (64, 64)) == (64, 112)
 
 
 def test_undo_and_edit_are_the_owner_s_unless_the_server_opens_them():

@@ -208,18 +208,14 @@ def test_what_is_not_a_caption_does_not_parse():
     )
 
 
-def language_of(text: str) -> str:
-    return next(lang for lang in world.LANGUAGES if any(p.fullmatch(text) for p in world._patterns(lang)))
-
-
 def test_samples_are_deterministic_per_seed():
     first = list(world.samples(5, 200))
     assert first == list(world.samples(5, 200))
     assert first != list(world.samples(6, 200))
-    assert {language_of(text) for _, text in first} == {"en", "fr"}
+    assert {world.language_of(text) for _, text in first} == {"en", "fr"}
     for language in world.LANGUAGES:
         only = list(world.samples(5, 100, languages=(language,)))
-        assert {language_of(text) for _, text in only} == {language}
+        assert {world.language_of(text) for _, text in only} == {language}
 
 
 def test_held_out_scenes_never_reach_training():
@@ -231,3 +227,9 @@ def test_held_out_scenes_never_reach_training():
     # The split is about the picture, not the order its objects happen to be listed in.
     scene = next(scene for scene, _ in held_out if len(scene.things) > 1)
     assert world.is_held_out(Scene(tuple(reversed(scene.things)), scene.background))
+
+
+def test_the_language_of_a_caption_is_known_and_none_outside_the_world():
+    assert world.language_of("a large yellow square in the centre on a blue background") == "en"
+    assert world.language_of("Un grand carré jaune au centre sur fond bleu.") == "fr"
+    assert world.language_of("a fox in the snow") is None
