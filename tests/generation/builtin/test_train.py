@@ -29,7 +29,7 @@ def trained(tmp_path_factory):
 
 def test_the_folder_loads_and_draws_a_64_pixel_picture(trained):
     out, _ = trained
-    pipeline = StableDiffusionPipeline.from_pretrained(out)
+    pipeline = StableDiffusionPipeline.from_pretrained(out, torch_dtype=torch.float32)
     image = pipeline(
         "a large yellow square in the centre on a blue background",
         num_inference_steps=2,
@@ -55,6 +55,14 @@ def test_the_run_is_recorded_with_a_loss_curve(trained):
     assert all(value is not None and value > 0 for value in recorded["final_losses"].values())
     assert recorded["vae_scaling_factor"] > 0
     assert list(out.rglob("*.safetensors")) and not list(out.rglob("*.bin"))
+
+
+def test_the_folder_is_stored_in_half_precision_and_declares_its_native_size(trained):
+    out, _ = trained
+    declared = json.loads((out / "atelier.json").read_text())["defaults"]
+    assert (declared["width"], declared["height"]) == (64, 64)
+    unet = load_file(next((out / "unet").glob("*.safetensors")))
+    assert {tensor.dtype for tensor in unet.values()} == {torch.float16}
 
 
 def test_the_same_seed_gives_the_same_weights(trained, tmp_path, capsys):
