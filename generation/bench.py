@@ -45,7 +45,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 from transformers.utils import logging as transformers_logging
 
-from atelier.config import BUILTIN_MODEL, Config
+from atelier.config import RANDOM_MODEL, Config
 from atelier.logs import configure_logging
 from generation.archs import ARCHITECTURES, Architecture
 from generation.backends.builtin import builtin_model_dir, write_tokenizer_files
@@ -252,7 +252,7 @@ def prepare_model(settings: Settings, work_dir: Path) -> tuple[Path, dict]:
     """The diffusers folder both sides load, and the [model] settings that point the service at it."""
     if settings.arch == TINY:
         cache_dir = work_dir / "models"
-        return builtin_model_dir(cache_dir), {"path": BUILTIN_MODEL, "cache_dir": str(cache_dir)}
+        return builtin_model_dir(cache_dir), {"path": RANDOM_MODEL, "cache_dir": str(cache_dir)}
     folder = work_dir / settings.arch
     pipeline = build_pipeline(ARCHITECTURES[settings.arch], work_dir)
     # Saved in the precision it will run in: half the disk and load time on CUDA, the same weights once loaded.

@@ -183,6 +183,6 @@ def _strip_mention(text: str, thing: str) -> str:
         return text
     before, after = text[: match.start()], text[match.end() :]
     # Drop a joining "with"/"and" left dangling before the removed words.
-    before = re.sub(r"\s*(?:,\s*)?(?:with|and|avec|et)\s*$", "", before, flags=re.IGNORECASE)
+    before = re.sub(r"\s*(?:,\s*)?\b(?:with|and|avec|et)\s*$", "", before, flags=re.IGNORECASE)
     joined = (before.rstrip() + " " + after.lstrip()).strip()
     return re.sub(r"\s+,", ",", re.sub(r"\s{2,}", " ", joined)).strip(" ,")

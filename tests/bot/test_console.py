@@ -1,9 +1,14 @@
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
+
+from PIL import Image
 
 from atelier.config import Config
 from bot.console import run_console
+from generation.builtin.judge import judge
+from generation.builtin.world import Scene, Thing
 
 
 class Terminal(io.StringIO):
@@ -60,3 +65,30 @@ async def test_each_result_shows_the_model_and_what_it_cost(client, tmp_path):
     assert "| builtin:random |" in details
     # On the CPU the energy is estimated from device time: marked with ~.
     assert re.search(r"\| [\d.e-]+ s GPU, ~[\d.e-]+ Wh$", details), details
+
+
+async def test_a_conversation_with_the_builtin_model_is_checked_on_its_pictures(trained_client, tmp_path):
+    output, errors = await converse(
+        trained_client,
+        tmp_path,
+        "a large yellow square in the centre on a blue background",
+        "make the background green",
+        "make the square red",
+        "/upscale",
+        "#1",
+    )
+    assert errors == ""
+    images = printed_images(output)
+    square = Thing("square", "yellow", "large", "centre")
+    expected = {
+        1: Scene((square,), "blue"),
+        2: Scene((square,), "green"),
+        3: Scene((replace(square, colour="red"),), "green"),
+        4: Scene((replace(square, colour="red"),), "green"),
+    }
+    for number, scene in expected.items():
+        with Image.open(images[number]) as picture:
+            assert picture.size == ((128, 128) if number == 4 else (64, 64))
+            verdict = judge(picture, scene)
+        assert verdict.all, (number, verdict)
+    assert "Back to #1" in output

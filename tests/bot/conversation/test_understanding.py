@@ -78,6 +78,8 @@ EDITS = [
     ("no hat", CAT_WITH_HAT, BASE, "hat", 0.75),
     ("get rid of the hat please", CAT_WITH_HAT, BASE, "hat", 0.75),
     ("supprime le chapeau", CAT_WITH_HAT, BASE, "hat", 0.75),
+    # A word that merely contains "and" or "et" is not a conjunction to drop with the removed thing.
+    ("enlève le carré", PromptState.start("un grand carré jaune"), "un grand jaune", "carré", 0.75),
     ("remove the dog", CAT, BASE, "dog", 0.75),
     ("sans chien", CAT, BASE, "dog", 0.75),
     ("remove the cat", CAT, "sitting on a sofa", "cat", 0.75),
