@@ -7,9 +7,10 @@ import torch
 from diffusers import StableDiffusionPipeline
 from safetensors.torch import load_file
 
-from generation.builtin.train import main, parse_args, train
+from generation.builtin.model import build_pipeline, world_tokenizer
+from generation.builtin.train import main, parse_args, refine_decoder, train
 
-QUICK = ["--vae-steps", "3", "--unet-steps", "3", "--batch", "4", "--no-progress"]
+QUICK = ["--vae-steps", "3", "--unet-steps", "3", "--decoder-steps", "2", "--batch", "4", "--no-progress"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,6 +52,7 @@ def test_the_run_is_recorded_with_a_loss_curve(trained):
     assert (out / "loss.png").read_bytes().startswith(b"\x89PNG")
     recorded = json.loads((out / "training.json").read_text())
     assert recorded["seed"] == 3 and recorded["vae_steps"] == 3 and recorded["unet_steps"] == 3
+    assert recorded["decoder_steps"] == 2
     assert recorded["final_losses"] == summary["final_losses"]
     assert all(value is not None and value > 0 for value in recorded["final_losses"].values())
     assert recorded["vae_scaling_factor"] > 0
@@ -78,3 +80,13 @@ def test_the_same_seed_gives_the_same_weights(trained, tmp_path, capsys):
     unet = load_file(next((out / "unet").glob("*.safetensors")))
     name = "conv_in.weight"
     assert not torch.equal(unet[name], torch.zeros_like(unet[name]))
+
+
+def test_refining_the_decoder_keeps_the_latents_the_unet_learned(tmp_path):
+    vae = build_pipeline(world_tokenizer(tmp_path)).vae
+    encoder = {name: tensor.clone() for name, tensor in vae.encoder.state_dict().items()}
+    decoder = {name: tensor.clone() for name, tensor in vae.decoder.state_dict().items()}
+    options = parse_args(["--out", str(tmp_path / "unused"), "--decoder-steps", "2", "--batch", "2", "--no-progress"])
+    assert len(refine_decoder(vae, options, deadline=float("inf"))) == 2
+    assert all(torch.equal(encoder[name], tensor) for name, tensor in vae.encoder.state_dict().items())
+    assert not all(torch.equal(decoder[name], tensor) for name, tensor in vae.decoder.state_dict().items())
