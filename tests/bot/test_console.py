@@ -6,8 +6,6 @@ from PIL import Image
 
 from atelier.config import Config
 from bot.console import run_console
-from generation.builtin.judge import judge
-from generation.builtin.world import Scene, Thing
 
 
 class Terminal(io.StringIO):
@@ -83,6 +81,4 @@ async def test_a_conversation_with_the_builtin_model_draws_at_its_size_and_upsca
         with Image.open(path) as picture:
             sizes[number] = picture.size
     assert sizes == {1: (64, 64), 2: (64, 64), 3: (128, 128)}
-    with Image.open(images[1]) as first:
-        assert judge(first, Scene((Thing("square", "yellow", "large", "centre"),), "blue")).background
     assert "Back to #1" in output
