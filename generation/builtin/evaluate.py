@@ -39,6 +39,7 @@ from generation.api import keys
 from generation.builtin import world
 from generation.builtin.judge import Verdict, judge
 from generation.builtin.world import COLOURS, SHAPES, SIZES, Scene, Thing
+from generation.imaging import encode_png
 from generation.service import StartupError, build_service
 
 TARGETS = {"background": 0.97, "object_colour": 0.90, "left_right": 0.85, "count": 0.80, "edits": 0.85}
@@ -164,12 +165,6 @@ def region_mask(scene: Scene, index: int, size: int) -> Image.Image:
 # --- talking to the service ---------------------------------------------------------------------------------------
 
 
-def _png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 class Service:
     def __init__(self, session: aiohttp.ClientSession, url: str, sampling: dict):
         self.session, self.url, self.sampling = session, url, sampling
@@ -205,7 +200,7 @@ class Service:
             else:
                 form = aiohttp.FormData()
                 form.add_field("params", json.dumps(params), content_type="application/json")
-                form.add_field("mask", _png(mask), filename="mask.png", content_type="image/png")
+                form.add_field("mask", encode_png(mask, compress_level=1), filename="mask.png", content_type="image/png")
                 answer = await self._post("/v1/edit", data=form)
             return await self._first_picture(answer)
 

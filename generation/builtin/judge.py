@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from generation.builtin.world import COLOURS, Scene, background_mask, object_mask, render
+from generation.builtin.world import COLOURS, Scene, background_mask, interior, object_mask, render
 
 # Mean absolute difference (0-255) under which a background region counts as the one described.
 BACKGROUND_TOLERANCE = 40.0
@@ -56,12 +56,8 @@ def judge(picture: Image.Image, scene: Scene) -> Verdict:
 
 
 def _core(mask: np.ndarray) -> np.ndarray:
-    """The mask without its edge pixels, where antialiasing mixes in the background."""
-    core = mask.copy()
-    core[1:, :] &= mask[:-1, :]
-    core[:-1, :] &= mask[1:, :]
-    core[:, 1:] &= mask[:, :-1]
-    core[:, :-1] &= mask[:, 1:]
+    """The mask without its edge pixels, where antialiasing mixes in the background (all of it if nothing is left)."""
+    core = interior(mask)
     return core if core.any() else mask
 
 

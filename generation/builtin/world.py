@@ -265,6 +265,17 @@ def object_mask(scene: Scene, index: int, size: int = 64) -> np.ndarray:
     return coverage(scene, index, size) >= 0.5
 
 
+def interior(mask: np.ndarray) -> np.ndarray:
+    """Pixels of ``mask`` whose four neighbours are in it too: away from the antialiased edge, where the colour is
+    exactly the one drawn."""
+    inner = mask.copy()
+    inner[1:, :] &= mask[:-1, :]
+    inner[:-1, :] &= mask[1:, :]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    return inner
+
+
 def background_mask(scene: Scene, size: int = 64) -> np.ndarray:
     """Every pixel no object claims: object masks and this one split the picture exactly."""
     taken = np.zeros((size, size), dtype=bool)

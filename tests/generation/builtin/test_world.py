@@ -18,16 +18,6 @@ def all_captions(scene: Scene, language: str, tries: int = 400) -> set[str]:
     return {world.caption(scene, rng, language) for _ in range(tries)}
 
 
-def interior(mask: np.ndarray) -> np.ndarray:
-    # Pixels whose four neighbours are in the mask too: away from the antialiased edge, the colour must be exact.
-    inner = mask.copy()
-    inner[1:, :] &= mask[:-1, :]
-    inner[:-1, :] &= mask[1:, :]
-    inner[:, 1:] &= mask[:, :-1]
-    inner[:, :-1] &= mask[:, 1:]
-    return inner
-
-
 def test_rendering_is_deterministic_and_sized():
     for scene in some_scenes(30):
         first = world.render(scene)
@@ -58,12 +48,12 @@ def test_masks_hold_their_colours():
     for scene in some_scenes(300, seed=1):
         image = np.asarray(world.render(scene), dtype=np.float64)
         for index, thing in enumerate(scene.things):
-            inner = interior(world.object_mask(scene, index))
+            inner = world.interior(world.object_mask(scene, index))
             assert inner.sum() > 10, thing
             mean = image[inner].mean(axis=0)
             assert np.abs(mean - COLOURS[thing.colour]).max() < 12, (scene, thing, mean)
         if scene.background in COLOURS:
-            inner = interior(world.background_mask(scene))
+            inner = world.interior(world.background_mask(scene))
             mean = image[inner].mean(axis=0)
             assert np.abs(mean - COLOURS[scene.background]).max() < 2, (scene, mean)
 
