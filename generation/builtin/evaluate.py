@@ -200,7 +200,8 @@ class Service:
             else:
                 form = aiohttp.FormData()
                 form.add_field("params", json.dumps(params), content_type="application/json")
-                form.add_field("mask", encode_png(mask, compress_level=1), filename="mask.png", content_type="image/png")
+                mask_png = encode_png(mask, compress_level=1)
+                form.add_field("mask", mask_png, filename="mask.png", content_type="image/png")
                 answer = await self._post("/v1/edit", data=form)
             return await self._first_picture(answer)
 
