@@ -215,23 +215,36 @@ class GenerationClient:
         parent: str | None = None,
         upload: bytes | None = None,
         upload_type: str = "image/png",
+        mask: bytes | None = None,
         idempotency_key: str | None = None,
         waiting: Waiting | None = None,
         **params,
     ) -> JobStatus:
-        """Queue an edit of ``parent`` (an image id) or of ``upload``; retries as ``generate`` does."""
+        """Queue an edit of ``parent`` (an image id) or of ``upload``; retries as ``generate`` does. ``mask`` (a PNG,
+        white where to repaint) limits the edit to a region."""
         body = {"prompt": prompt, **{key: value for key, value in params.items() if value is not None}, "wait": False}
 
         def options() -> dict:
             if upload is None:
-                return {"json": {**body, "parent": parent}}
+                return (
+                    {"data": self._form(body | {"parent": parent}, mask=mask)}
+                    if mask
+                    else {"json": body | {"parent": parent}}
+                )
             # A form is spent once sent: each try builds its own.
-            form = aiohttp.FormData()
-            form.add_field("params", json.dumps(body), content_type="application/json")
-            form.add_field("image", upload, filename="upload", content_type=upload_type)
-            return {"data": form}
+            return {"data": self._form(body, image=(upload, upload_type), mask=mask)}
 
         return await self._submit("/v1/edit", options, idempotency_key, waiting)
+
+    @staticmethod
+    def _form(body: dict, image: tuple[bytes, str] | None = None, mask: bytes | None = None) -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        form.add_field("params", json.dumps(body), content_type="application/json")
+        if image is not None:
+            form.add_field("image", image[0], filename="upload", content_type=image[1])
+        if mask is not None:
+            form.add_field("mask", mask, filename="mask", content_type="image/png")
+        return form
 
     async def _submit(
         self, path: str, options: Callable[[], dict], key: str | None, waiting: Waiting | None

@@ -27,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from atelier.config import BotConfig
 from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
+from bot.conversation.regions import Region
 from bot.conversation.understanding import Chat, Edit, EditKind, NewImage, SelectImage, Undo, understand
 from bot.i18n import N_, _
 from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
@@ -54,6 +55,37 @@ EDIT_KINDS = {
     EditKind.DETAIL: N_("detail"),
     EditKind.RECOLOUR: N_("recolour"),
 }
+
+# The regions of ``regions.REGIONS`` and of the grid as a member reads them.
+REGION_NAMES = {
+    "left half": N_("left half"),
+    "right half": N_("right half"),
+    "top half": N_("top half"),
+    "bottom half": N_("bottom half"),
+    "left third": N_("left third"),
+    "right third": N_("right third"),
+    "top third": N_("top third"),
+    "bottom third": N_("bottom third"),
+    "top left": N_("top left"),
+    "top centre": N_("top centre"),
+    "top right": N_("top right"),
+    "middle left": N_("middle left"),
+    "centre": N_("centre"),
+    "middle right": N_("middle right"),
+    "bottom left": N_("bottom left"),
+    "bottom centre": N_("bottom centre"),
+    "bottom right": N_("bottom right"),
+    "border": N_("border"),
+}
+
+
+def where(understood: str, region: Region) -> str:
+    """What was understood, and the part of the picture it is limited to."""
+    named = region.inverted() if region.outside else region
+    parts = " + ".join(_(REGION_NAMES[part]) for part in named.name.split(" + "))
+    if region.outside:
+        return _("{edit}, everywhere but the {region}", edit=understood, region=parts)
+    return _("{edit}, only the {region}", edit=understood, region=parts)
 
 
 class TurnError(Exception):
@@ -105,12 +137,15 @@ class _Run:
     steps: int | None = None
     guidance: float | None = None
     scale: int | None = None
+    # An edit limited to this part of the parent (the rest is kept exactly).
+    region: Region | None = None
 
     def to_json(self) -> dict:
         return {
             **{name: getattr(self, name) for name in _RUN_VALUES},
             "state": self.state.to_json(),
             "parent": self.parent.number if self.parent is not None else None,
+            "region": self.region.to_json() if self.region is not None else None,
         }
 
     @classmethod
@@ -122,6 +157,7 @@ class _Run:
             **{name: data[name] for name in _RUN_VALUES},
             state=PromptState.from_json(data["state"]),
             parent=parent,
+            region=Region.from_json(data["region"]) if data.get("region") else None,
         )
 
 
@@ -371,8 +407,12 @@ class Conversations:
             run = _Run(kind="generate", state=intent.state)
             understood = _("New image ({kind})", kind=_(EDIT_KINDS[intent.kind]))
             return await self._run(conversation, author_id, run, understood, progress, caller)
-        run = _Run(kind="edit", state=intent.state, parent=base, strength=intent.strength, seed=base.seed)
+        run = _Run(
+            kind="edit", state=intent.state, parent=base, strength=intent.strength, seed=base.seed, region=intent.region
+        )
         understood = _("Edit ({kind}) of #{number}", kind=_(EDIT_KINDS[intent.kind]), number=base.number)
+        if intent.region is not None:
+            understood = where(understood, intent.region)
         return await self._run(conversation, author_id, run, understood, progress, caller)
 
     def _first_prompt(self, conversation: str) -> str | None:
@@ -524,6 +564,8 @@ class Conversations:
             parent = run.parent
             assert parent is not None
             params = {**params, "strength": run.strength, "scale": run.scale}
+            if run.region is not None:
+                params["mask"] = await asyncio.to_thread(_mask_png, run.region, parent.width, parent.height)
             if parent.service_id is not None:
                 status = await self.client.edit(prompt, parent=parent.service_id, **params)
             else:
@@ -682,6 +724,12 @@ def _inspect_upload(data: bytes) -> tuple[str, int, int]:
     if mime is None:
         raise TurnError(_("That attachment isn't an image I can read: send a PNG, JPEG or WebP."))
     return mime, width, height
+
+
+def _mask_png(region: Region, width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    region.mask(width, height).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _write(path: Path, data: bytes) -> None:

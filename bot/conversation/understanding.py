@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.conversation.lexicon import COLOURS, FRENCH_WORDS, LIGHTING, MOODS, PALETTES, STYLES, WEATHER
 from bot.conversation.prompt import PromptState, without_article
+from bot.conversation.regions import PROMPT_PLACES, Region, placed, restricted
 
 
 class EditKind(StrEnum):
@@ -41,6 +42,8 @@ STRENGTH = {
     EditKind.REPLACE: 0.7,
     EditKind.REMOVE: 0.75,
 }
+# A region is repainted further than a whole-picture edit: what is outside it is kept whatever the strength.
+REGION_STRENGTH = 0.8
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Edit:
     kind: EditKind
     state: PromptState
     strength: float
+    # Where the change goes: the rest of the picture is kept exactly. None is the whole picture.
+    region: Region | None = None
 
     @property
     def prompt(self) -> str:
@@ -319,6 +324,21 @@ def _original_case(original: str, lowered_tail: str) -> str:
 
 
 def edit_for(cleaned: str, state: PromptState) -> Edit:
+    """The edit a turn asks for, limited to a region when it names one ("only the sky", "in the top left, ...")."""
+    if (located := restricted(cleaned)) and located.instruction:
+        edit = _edit_for(located.instruction, state)
+        return replace(edit, region=located.region, strength=REGION_STRENGTH)
+    if (match := _ADD.match(cleaned)) and (located := placed(match.group("thing"))) and located.instruction:
+        if located.names_a_thing:  # "add birds in the sky": the words stay, the region follows them
+            return replace(_edit_for(cleaned, state), region=located.region, strength=REGION_STRENGTH)
+        edit = _edit_for(f"add {located.instruction}", state)
+        if edit.kind is EditKind.ADD and located.region.name in PROMPT_PLACES:
+            where = f"{edit.state.additions[-1]} {PROMPT_PLACES[located.region.name]}"
+            return Edit(EditKind.ADD, state.adding(where), REGION_STRENGTH, located.region)
+    return _edit_for(cleaned, state)
+
+
+def _edit_for(cleaned: str, state: PromptState) -> Edit:
     def made(kind: EditKind, new_state: PromptState) -> Edit:
         return Edit(kind=kind, state=new_state, strength=STRENGTH[kind])
 
@@ -380,7 +400,8 @@ def _whole_colour(cleaned: str) -> str | None:
     previous = None
     while previous != phrase:
         previous = phrase
-        phrase = re.sub(r"^(?:all|entirely|tout|toute|en|in)\s+", "", phrase).strip()
+        phrase = re.sub(r"^(?:all|entirely|tout|toute|en|in|make|turn|paint|colou?r|rends|peins|fais)\s+", "", phrase)
+        phrase = phrase.strip()
     return COLOURS.get(phrase)
 
 

@@ -2,6 +2,7 @@ import io
 import re
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from atelier.config import Config
@@ -82,3 +83,15 @@ async def test_a_conversation_with_the_builtin_model_draws_at_its_size_and_upsca
             sizes[number] = picture.size
     assert sizes == {1: (64, 64), 2: (64, 64), 3: (128, 128)}
     assert "Back to #1" in output
+
+
+async def test_a_region_turn_changes_only_that_region(client, tmp_path):
+    output, errors = await converse(client, tmp_path, "a red house in a field", "make only the left half night")
+    assert errors == ""
+    assert "Edit (lighting) of #1, only the left half" in output
+    images = printed_images(output)
+    parent = np.asarray(Image.open(images[1]).convert("RGB"))
+    edited = np.asarray(Image.open(images[2]).convert("RGB"))
+    width = parent.shape[1]
+    assert (edited[:, width // 2 :] == parent[:, width // 2 :]).all(), "the right half is kept pixel for pixel"
+    assert (edited[:, : width // 4] != parent[:, : width // 4]).any(), "the left half was repainted"

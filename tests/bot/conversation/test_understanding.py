@@ -65,7 +65,7 @@ EDITS = [
     # Adding.
     ("add a hat", CAT, f"{BASE}, with a hat", "", 0.7),
     ("put a red scarf on the cat", CAT, f"{BASE}, with a red scarf on the cat", "", 0.7),
-    ("add some birds in the sky", CAT, f"{BASE}, with some birds in the sky", "", 0.7),
+    ("add some birds in the sky", CAT, f"{BASE}, with some birds in the sky", "", 0.8),
     ("ajoute un chapeau", CAT, f"{BASE}, with a hat", "", 0.7),
     ("ajoute un chien noir", CAT, f"{BASE}, with a black dog", "", 0.7),
     ("mets des fleurs sur la table", CAT, f"{BASE}, with some flowers on the table", "", 0.7),
