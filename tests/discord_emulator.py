@@ -968,6 +968,14 @@ class DiscordEmulator:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._interact(user_id, message["channel_id"], 3, data, locale=locale, message=message)
 
+    async def choose(
+        self, user_id: str, message_id: str, custom_id: str, values: list[str], locale: str = "en-US"
+    ) -> Interaction:
+        """Pick ``values`` in the string select menu ``custom_id`` of a message."""
+        message = self.messages[message_id]
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self._interact(user_id, message["channel_id"], 3, data, locale=locale, message=message)
+
     async def submit_modal(
         self, user_id: str, opened_by: Interaction, values: dict[str, str], locale: str | None = None
     ) -> Interaction:

@@ -28,7 +28,18 @@ from atelier.config import BotConfig
 from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
 from bot.conversation.regions import Region
-from bot.conversation.understanding import Chat, Edit, EditKind, NewImage, SelectImage, Undo, understand
+from bot.conversation.understanding import (
+    REGION_STRENGTH,
+    Chat,
+    Edit,
+    EditKind,
+    NewImage,
+    SelectImage,
+    Undo,
+    clean,
+    edit_for,
+    understand,
+)
 from bot.i18n import N_, _
 from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore, StoredImage
@@ -346,6 +357,31 @@ class Conversations:
         understood = _("Rewritten prompt on #{number}", number=number)
         result = await self._run(conversation, author_id, run, understood, progress, caller)
         self.store.add_turn(conversation, author_id, prompt, result.understood, [m.image.number for m in result.made])
+        return result
+
+    @_one_at_a_time
+    async def edit_region(
+        self,
+        conversation: str,
+        number: int,
+        region: Region,
+        instruction: str,
+        author_id: int | None,
+        progress=None,
+        caller: Caller | None = None,
+    ) -> TurnResult:
+        """The Region button: ``instruction`` applied to image ``number`` inside ``region`` only."""
+        image = self._image(conversation, number)
+        cleaned = clean(instruction)
+        if not cleaned:
+            raise TurnError(_("Tell me what to change there, e.g. `make it night` or `add a moon`."))
+        intent = edit_for(cleaned, image.state)
+        run = _Run(
+            kind="edit", state=intent.state, parent=image, strength=REGION_STRENGTH, seed=image.seed, region=region
+        )
+        understood = where(_("Edit ({kind}) of #{number}", kind=_(EDIT_KINDS[intent.kind]), number=number), region)
+        result = await self._run(conversation, author_id, run, understood, progress, caller)
+        self.store.add_turn(conversation, author_id, instruction, understood, [m.image.number for m in result.made])
         return result
 
     @_one_at_a_time

@@ -18,8 +18,8 @@ ASPECTS = {
 QUALITIES = {"draft": (0.5, 0.75), "standard": (1.0, 1.0), "high": (1.5, 1.5)}
 PRIVACY = ("off", "ephemeral", "dm")
 # Buttons anyone may press unless the server says otherwise; the rest only the image's owner.
-BUTTONS = ("var", "reroll", "edit", "up", "undo")
-OWNER_ONLY = frozenset({"edit", "undo"})
+BUTTONS = ("var", "reroll", "edit", "region", "up", "undo")
+OWNER_ONLY = frozenset({"edit", "region", "undo"})
 
 
 def aspect_size(aspect: str, default_size: tuple[int, int]) -> tuple[int, int]:

@@ -46,7 +46,7 @@ async def test_imagine_opens_a_thread_with_the_image_and_its_buttons(world):
     assert "> a lighthouse at dusk" in result["content"]
     assert "seed 7 · 64x64 · builtin:random" in result["content"]
     assert result["attachments"][0]["filename"] == "atelier-1.png"
-    assert set(buttons(result)) == {"Variations", "Re-roll", "Edit", "Upscale", "Undo", "Provenance"}
+    assert set(buttons(result)) == {"Variations", "Re-roll", "Edit", "Region", "Upscale", "Undo", "Provenance"}
     assert all(custom_id.startswith("atelier:") for custom_id in buttons(result).values())
     opening = world.discord.messages[thread_id]
     assert "the conversation continues in the thread" in opening["content"]
@@ -168,6 +168,29 @@ async def test_the_edit_modal_rewrites_the_prompt(world):
     made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 2 and results(world, thread_id))
     assert "**#2** · Rewritten prompt on #1" in made[-1]["content"]
     assert "> a wolf in the snow" in made[-1]["content"]
+
+
+async def test_the_region_button_edits_only_the_picked_cells_of_the_grid(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+    clicked = await world.discord.click(world.member, first["id"], buttons(first)["Region"])
+    picker = await world.discord.wait_for(lambda: (m := world.discord.messages.get(clicked.original or "")) and m)
+    assert picker["flags"] & 64, "only the member who pressed it sees the grid"
+    menu = picker["components"][0]["components"][0]
+    assert menu["type"] == 3 and len(menu["options"]) == 9 and menu["max_values"] == 9
+
+    chosen = await world.discord.choose(world.member, picker["id"], menu["custom_id"], ["00", "01"])
+    await world.discord.wait_for(lambda: chosen.modal)
+    await world.discord.submit_modal(world.member, chosen, {"Instruction": "make it night"})
+
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 2 and results(world, thread_id))
+    assert "**#2** · Edit (lighting) of #1, only the top left + top centre" in made[-1]["content"]
+    parent = Image.open(io.BytesIO(world.discord.files[first["attachments"][0]["id"]])).convert("RGB")
+    edited = Image.open(io.BytesIO(world.discord.files[made[-1]["attachments"][0]["id"]])).convert("RGB")
+    top = parent.height // 3
+    assert list(edited.crop((0, top, *edited.size)).getdata()) == list(parent.crop((0, top, *parent.size)).getdata())
+    assert list(edited.crop((0, 0, edited.width // 2, top // 2)).getdata()) != list(
+        parent.crop((0, 0, parent.width // 2, top // 2)).getdata()
+    )
 
 
 async def test_provenance_button_and_menu_show_the_credential(world):

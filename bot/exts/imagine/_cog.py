@@ -19,7 +19,7 @@ from bot.exts.imagine._appeals import AppealOutcomes
 from bot.exts.imagine._recovery import Recovery
 from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
 from bot.exts.imagine._turns import EphemeralFollowups, answering, may_see, private_conversation, quietly
-from bot.exts.imagine._ui import EditModal, image_view
+from bot.exts.imagine._ui import EditModal, RegionPicker, image_view
 from bot.exts.moderation import appeal_view
 from bot.exts.provenance import send_provenance
 from bot.i18n import N_, _, use_locale, written_in
@@ -348,6 +348,13 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         if action == "edit":
             await interaction.response.send_modal(EditModal(image))
             return
+        if action == "region":
+            await interaction.response.send_message(
+                _("Pick one or more parts of the picture, then say what to change there."),
+                view=RegionPicker(image),
+                ephemeral=True,
+            )
+            return
         if action == "prov":
             await interaction.response.defer(ephemeral=True, thinking=True)
             await send_provenance(self.bot, interaction, image)
@@ -395,6 +402,20 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status), caller
         )
         await self.run_turn(work, status, where, guild=conversation["guild_id"], action="edit")
+
+    async def edit_region(self, interaction: discord.Interaction, image: StoredImage, region, instruction: str) -> None:
+        conversation = self.bot.store.conversation(image.conversation)
+        try:
+            caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
+        except TurnError as error:
+            await tell(interaction, str(error))
+            return
+        status, where = await self._answer_here(interaction, conversation)
+        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
+        work = self.bot.engine.edit_region(
+            image.conversation, image.number, region, instruction, interaction.user.id, ProgressMessage(status), caller
+        )
+        await self.run_turn(work, status, where, guild=conversation["guild_id"], action="region")
 
     # ---------------------------------------------------------------- results
 

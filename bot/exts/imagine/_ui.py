@@ -1,7 +1,9 @@
-"""The buttons under each result (Variations, Re-roll, Edit, Upscale, Undo, Provenance) and the Edit modal.
+"""The buttons under each result (Variations, Re-roll, Edit, Region, Upscale, Undo, Provenance), the Edit modal,
+and the Region button's grid picker.
 
-They are dynamic items: their ``custom_id`` carries the action and the image id, so a button answers after
-a bot restart. They hold no logic: each reaches the Imagine cog through the client.
+The buttons are dynamic items: their ``custom_id`` carries the action and the image id, so a button answers after
+a bot restart. The grid picker is a short-lived private message. None of them holds logic: each reaches the
+Imagine cog through the client.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.conversation.engine import REGION_NAMES
+from bot.conversation.regions import cell_name, grid_region
 from bot.i18n import N_, _
 from bot.interactions import begin
 from bot.storage import StoredImage
@@ -24,6 +28,7 @@ ACTIONS = {
     "var": (N_("Variations"), "🎲", discord.ButtonStyle.primary, 0),
     "reroll": (N_("Re-roll"), "🔁", discord.ButtonStyle.secondary, 0),
     "edit": (N_("Edit"), "✏️", discord.ButtonStyle.secondary, 0),
+    "region": (N_("Region"), "🎯", discord.ButtonStyle.secondary, 0),
     "up": (N_("Upscale"), "🔍", discord.ButtonStyle.secondary, 1),
     "undo": (N_("Undo"), "↩️", discord.ButtonStyle.secondary, 1),
     "prov": (N_("Provenance"), "🛡️", discord.ButtonStyle.secondary, 1),
@@ -50,6 +55,53 @@ class EditModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         begin(interaction)
         await imagine_cog(interaction).rewrite(interaction, self.image, self.prompt.value)
+
+
+# How long the grid picker waits for a choice (it is only shown to the member who pressed Region).
+PICKER_SECONDS = 600
+GRID_EMOJI = (("↖️", "⬆️", "↗️"), ("⬅️", "⏺️", "➡️"), ("↙️", "⬇️", "↘️"))
+
+
+class RegionPicker(discord.ui.View):
+    """The 3x3 grid of the picture as a select menu; the picked cells then get their instruction in a modal."""
+
+    def __init__(self, image: StoredImage) -> None:
+        super().__init__(timeout=PICKER_SECONDS)
+        self.image = image
+        self.cells = discord.ui.Select(
+            placeholder=_("Pick the parts of #{number} to change", number=image.number),
+            min_values=1,
+            max_values=9,
+            options=[
+                discord.SelectOption(
+                    label=_(REGION_NAMES[cell_name(row, column)]), value=f"{row}{column}", emoji=GRID_EMOJI[row][column]
+                )
+                for row in range(3)
+                for column in range(3)
+            ],
+        )
+        self.cells.callback = self.picked
+        self.add_item(self.cells)
+
+    async def picked(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
+        cells = {(int(value[0]), int(value[1])) for value in self.cells.values}
+        await interaction.response.send_modal(RegionModal(self.image, cells))
+
+
+class RegionModal(discord.ui.Modal):
+    def __init__(self, image: StoredImage, cells: set[tuple[int, int]]) -> None:
+        super().__init__(title=_("What should change there?"))
+        self.image = image
+        self.region = grid_region(cells)
+        self.instruction = discord.ui.TextInput(
+            label=_("Instruction"), placeholder=_("e.g. make it night, add a moon"), max_length=300
+        )
+        self.add_item(self.instruction)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
+        await imagine_cog(interaction).edit_region(interaction, self.image, self.region, self.instruction.value)
 
 
 class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID):

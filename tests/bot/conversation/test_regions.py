@@ -33,6 +33,8 @@ REGION_TURNS = [
     ("tout sauf le centre en noir et blanc", EditKind.COLOUR, f"{BASE}, black and white", None),
     ("ajoute une lune en haut à droite", EditKind.ADD, f"{BASE}, with a moon in the top right corner", "top right"),
     ("mets un chat au milieu", EditKind.ADD, f"{BASE}, with a cat in the centre", "centre"),
+    ("seulement le coin en haut à droite, plus sombre", EditKind.MOOD, f"{BASE}, dark, moody atmosphere", "top right"),
+    ("add birds in the sky", EditKind.ADD, f"{BASE}, with birds in the sky", "top half"),
     ("dans le coin inférieur gauche, ajoute une fleur", EditKind.ADD, f"{BASE}, with a flower", "bottom left"),
 ]
 

@@ -156,6 +156,6 @@ def test_aspects_keep_the_default_size_s_shorter_side():
     assert aspect_size("tall", (64, 64)) == (64, 112)
 
 
-def test_undo_and_edit_are_the_owner_s_unless_the_server_opens_them():
-    assert owner_only({}) == {"edit", "undo"}
-    assert owner_only({"undo": "everyone", "reroll": "owner"}) == {"edit", "reroll"}
+def test_undo_edit_and_region_are_the_owner_s_unless_the_server_opens_them():
+    assert owner_only({}) == {"edit", "region", "undo"}
+    assert owner_only({"undo": "everyone", "region": "everyone", "reroll": "owner"}) == {"edit", "reroll"}
