@@ -8,6 +8,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import numpy
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from atelier.config import LimitsConfig
@@ -120,6 +121,19 @@ def prepare_mask(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
     if grey.getextrema() == (0, 0):
         raise invalid("mask", "mask is entirely black: paint the region to change in white")
     return grey
+
+
+def extended(picture: Image.Image, margins: tuple[int, int, int, int]) -> tuple[Image.Image, Image.Image]:
+    """The picture on a canvas grown by ``margins`` (left, top, right, bottom), and the mask of the new area.
+
+    The new area starts as the picture's edge pixels stretched outwards, a neutral start for the model that keeps
+    the colours at the seam; the mask is black over the picture, which the edit keeps exactly."""
+    left, top, right, bottom = margins
+    pixels = numpy.asarray(picture.convert("RGB"))
+    canvas = numpy.pad(pixels, ((top, bottom), (left, right), (0, 0)), mode="edge")
+    mask = Image.new("L", (canvas.shape[1], canvas.shape[0]), 255)
+    mask.paste(0, (left, top, left + picture.width, top + picture.height))
+    return Image.fromarray(canvas, "RGB"), mask
 
 
 def keep_unmasked(original: Image.Image, edited: Image.Image, mask: Image.Image) -> Image.Image:

@@ -38,11 +38,23 @@ class GenerateParams(_Params):
     height: StrictInt | None = None
 
 
+class Margins(BaseModel):
+    """Pixels added on each side of the picture (outpainting: zoom out, pan, a new aspect ratio)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    left: StrictInt = 0
+    top: StrictInt = 0
+    right: StrictInt = 0
+    bottom: StrictInt = 0
+
+
 class EditParams(_Params):
     parent: StrictStr | None = None
     strength: float | None = None
     mask: StrictStr | None = None
     scale: StrictInt = 1
+    extend: Margins | None = None
 
 
 P = TypeVar("P", bound=_Params)

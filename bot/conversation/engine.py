@@ -29,11 +29,13 @@ from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
 from bot.conversation.regions import Region
 from bot.conversation.understanding import (
+    MAX_ZOOM,
     REGION_STRENGTH,
     Chat,
     Edit,
     EditKind,
     NewImage,
+    Outpaint,
     SelectImage,
     Undo,
     clean,
@@ -90,13 +92,48 @@ REGION_NAMES = {
 }
 
 
+SIDES = {"left": N_("on the left"), "right": N_("on the right"), "top": N_("at the top"), "bottom": N_("at the bottom")}
+# New area is drawn from noise: the parent itself is kept exactly, whatever the strength.
+OUTPAINT_STRENGTH = 1.0
+
+
+def margins(outpaint: Outpaint, width: int, height: int) -> tuple[int, int, int, int]:
+    """Pixels to add (left, top, right, bottom) to a ``width`` x ``height`` picture; sides stay multiples of 8."""
+    if outpaint.side is not None:
+        across, down = _multiple_of_8(width / 2), _multiple_of_8(height / 2)
+        return {
+            "left": (across, 0, 0, 0),
+            "right": (0, 0, across, 0),
+            "top": (0, down, 0, 0),
+            "bottom": (0, 0, 0, down),
+        }[outpaint.side]
+    if outpaint.zoom is not None:
+        grown = (_multiple_of_8(width * outpaint.zoom), _multiple_of_8(height * outpaint.zoom))
+    else:
+        across, down = outpaint.ratio
+        if width * down < height * across:
+            grown = (_multiple_of_8(height * across / down), height)
+        else:
+            grown = (width, _multiple_of_8(width * down / across))
+    extra_x, extra_y = grown[0] - width, grown[1] - height
+    return extra_x // 2, extra_y // 2, extra_x - extra_x // 2, extra_y - extra_y // 2
+
+
+def _multiple_of_8(value: float) -> int:
+    return max(8, round(value / 8) * 8)
+
+
+def shown_region(region: Region) -> str:
+    """The region's parts in the member's language ("top left + centre"), without saying whether it is inverted."""
+    named = region.inverted() if region.outside else region
+    return " + ".join(_(REGION_NAMES[part]) for part in named.name.split(" + "))
+
+
 def where(understood: str, region: Region) -> str:
     """What was understood, and the part of the picture it is limited to."""
-    named = region.inverted() if region.outside else region
-    parts = " + ".join(_(REGION_NAMES[part]) for part in named.name.split(" + "))
     if region.outside:
-        return _("{edit}, everywhere but the {region}", edit=understood, region=parts)
-    return _("{edit}, only the {region}", edit=understood, region=parts)
+        return _("{edit}, everywhere but the {region}", edit=understood, region=shown_region(region))
+    return _("{edit}, only the {region}", edit=understood, region=shown_region(region))
 
 
 class TurnError(Exception):
@@ -150,6 +187,8 @@ class _Run:
     scale: int | None = None
     # An edit limited to this part of the parent (the rest is kept exactly).
     region: Region | None = None
+    # Pixels (left, top, right, bottom) added around the parent, drawn anew while the parent is kept exactly.
+    extend: tuple[int, int, int, int] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -157,6 +196,7 @@ class _Run:
             "state": self.state.to_json(),
             "parent": self.parent.number if self.parent is not None else None,
             "region": self.region.to_json() if self.region is not None else None,
+            "extend": list(self.extend) if self.extend is not None else None,
         }
 
     @classmethod
@@ -169,6 +209,7 @@ class _Run:
             state=PromptState.from_json(data["state"]),
             parent=parent,
             region=Region.from_json(data["region"]) if data.get("region") else None,
+            extend=tuple(data["extend"]) if data.get("extend") else None,
         )
 
 
@@ -385,6 +426,48 @@ class Conversations:
         return result
 
     @_one_at_a_time
+    async def outpaint(
+        self,
+        conversation: str,
+        number: int,
+        outpaint: Outpaint,
+        author_id: int | None,
+        progress=None,
+        caller: Caller | None = None,
+    ) -> TurnResult:
+        """The Zoom out and pan buttons: more picture around image ``number``."""
+        return await self._outpaint(
+            conversation, author_id, self._image(conversation, number), outpaint, progress, caller
+        )
+
+    async def _outpaint(
+        self, conversation: str, author_id: int | None, image: StoredImage, outpaint: Outpaint, progress, caller
+    ) -> TurnResult:
+        if outpaint.zoom is not None and not 1 < outpaint.zoom <= MAX_ZOOM:
+            raise TurnError(_("Zoom out by more than 1x and at most {most}x, e.g. `zoom out 2x`.", most=MAX_ZOOM))
+        extend = margins(outpaint, image.width, image.height)
+        if not any(extend):
+            across, down = outpaint.ratio
+            raise TurnError(_("#{number} is already {ratio}.", number=image.number, ratio=f"{across}:{down}"))
+        if outpaint.zoom is not None:
+            understood = _("Zoom out {factor}x of #{number}", factor=f"{outpaint.zoom:g}", number=image.number)
+        elif outpaint.side is not None:
+            side = _(SIDES[outpaint.side])
+            understood = _("More of #{number} {side}", number=image.number, side=side)
+        else:
+            across, down = outpaint.ratio
+            understood = _("#{number} reframed to {ratio}", number=image.number, ratio=f"{across}:{down}")
+        run = _Run(
+            kind="edit",
+            state=image.state,
+            parent=image,
+            strength=OUTPAINT_STRENGTH,
+            seed=image.seed,
+            extend=extend,
+        )
+        return await self._run(conversation, author_id, run, understood, progress, caller)
+
+    @_one_at_a_time
     async def upscale(
         self, conversation: str, number: int, author_id: int | None, progress=None, caller: Caller | None = None
     ) -> TurnResult:
@@ -432,6 +515,10 @@ class Conversations:
             return await self._run(conversation, author_id, run, _("New image"), progress, caller)
         if isinstance(intent, Undo):
             return self.undo(conversation, base.number if base is not None else None)
+        if isinstance(intent, Outpaint):
+            if base is None:
+                raise TurnError(_("There is no image to zoom out of yet: describe one first."))
+            return await self._outpaint(conversation, author_id, base, intent, progress, caller)
         if isinstance(intent, SelectImage):
             target = self._image(conversation, intent.number)
             if intent.then is None:
@@ -600,6 +687,8 @@ class Conversations:
             parent = run.parent
             assert parent is not None
             params = {**params, "strength": run.strength, "scale": run.scale}
+            if run.extend is not None:
+                params["extend"] = dict(zip(("left", "top", "right", "bottom"), run.extend, strict=True))
             if run.region is not None:
                 params["mask"] = await asyncio.to_thread(_mask_png, run.region, parent.width, parent.height)
             if parent.service_id is not None:
@@ -713,8 +802,12 @@ class Conversations:
             return run, ()
         width, height = run.width, run.height
         if run.parent is not None:
-            # An edit is drawn at its parent's size (times the upscale): it can't be reduced, only refused.
+            # An edit is drawn at its parent's size (times the upscale, plus what is added around): it can't be
+            # reduced, only refused.
             width, height = run.parent.width * (run.scale or 1), run.parent.height * (run.scale or 1)
+            if run.extend is not None:
+                left, top, right, bottom = run.extend
+                width, height = width + left + right, height + top + bottom
             if max(width, height) > caller.limits.max_side:
                 raise TurnError(
                     _(

@@ -88,7 +88,90 @@ class Edit:
         return self.state.negative_prompt()
 
 
-Intent = NewImage | Undo | SelectImage | Edit | Chat
+@dataclass(frozen=True)
+class Outpaint:
+    """Show more around the picture, which stays exactly as it is: zoom out by ``zoom``, extend it towards
+    ``side`` (left, right, top or bottom), or grow it to the aspect ratio ``ratio`` (width, height)."""
+
+    zoom: float | None = None
+    side: str | None = None
+    ratio: tuple[int, int] | None = None
+
+
+Intent = NewImage | Undo | SelectImage | Edit | Chat | Outpaint
+# Zooming out further than this at once leaves too little of the picture to draw around.
+MAX_ZOOM = 4.0
+DEFAULT_ZOOM = 1.5
+_ZOOM = re.compile(
+    r"^(?:zoom(?:e|ez)? out|zoom back|pull back|d[ée]zoom(?:e|er|ez)?|fais un zoom arri[èe]re|zoom arri[èe]re"
+    r"|recule|show more around it|show more|montre plus large|plus large|wider|wider shot|plan plus large)"
+    r"(?:\s+(?:by\s+|de\s+|x\s*)?(?P<factor>\d+(?:[.,]\d+)?)\s*(?:x|fois|times)?)?$",
+    re.IGNORECASE,
+)
+_SIDES = {
+    "left": "left",
+    "right": "right",
+    "top": "top",
+    "up": "top",
+    "bottom": "bottom",
+    "down": "bottom",
+    "gauche": "left",
+    "droite": "right",
+    "haut": "top",
+    "bas": "bottom",
+}
+_PAN = re.compile(
+    r"^(?:show more|extend(?: it)?|expand(?: it)?|pan|continue(?: it)?|grow(?: it)?|montre plus|montre-moi plus"
+    r"|[ée]tends(?:-le|-la)?|[ée]largis(?:-le|-la)?|agrandis(?:-le|-la)?|prolonge(?:-le|-la)?|continue)"
+    r"\s+(?:(?:on|to|towards|at|of|vers|sur|à|a|du|de|en)\s+)?(?:the\s+|la\s+|le\s+|l')?"
+    r"(?P<side>left|right|top|up|bottom|down|gauche|droite|haut|bas)(?:\s+side|\s+c[ôo]t[ée])?$",
+    re.IGNORECASE,
+)
+# Aspect ratios by name; "portrait" alone could be a kind of picture, so it needs a word saying it is a format.
+_NAMED_RATIOS = {
+    "square": (1, 1),
+    "carré": (1, 1),
+    "widescreen": (16, 9),
+    "panoramic": (21, 9),
+    "panoramique": (21, 9),
+    "landscape": (3, 2),
+    "paysage": (3, 2),
+    "portrait": (2, 3),
+    "vertical": (2, 3),
+    "horizontal": (3, 2),
+}
+_ASPECT = re.compile(
+    r"^(?:(?P<lead>make it|turn it|in|en|au|as|passe(?:-le|-la)? en|mets(?:-le|-la)? en|rends(?:-le|-la)?)\s+)?"
+    r"(?P<article>(?:a|an|un)\s+)?(?P<format>format\s+)?"
+    r"(?:(?P<across>\d{1,2})\s*[:/x]\s*(?P<down>\d{1,2})|(?P<name>square|carré|widescreen|panoramic|panoramique"
+    r"|landscape|paysage|portrait|vertical|horizontal))"
+    r"(?P<tail>\s+(?:format|orientation|mode|ratio|aspect ratio|aspect))?$",
+    re.IGNORECASE,
+)
+# Names that may mean a kind of picture ("a portrait of her") rather than its shape, unless framed as a format.
+_AMBIGUOUS_RATIOS = {"portrait", "vertical", "horizontal", "landscape", "paysage"}
+
+
+def outpaint_for(cleaned: str) -> Outpaint | None:
+    """'zoom out 2x', 'dézoome', 'show more on the left', 'étends vers la droite', 'make it 16:9', 'format portrait'."""
+    if match := _ZOOM.match(cleaned):
+        factor = float(match.group("factor").replace(",", ".")) if match.group("factor") else DEFAULT_ZOOM
+        return Outpaint(zoom=factor)
+    if match := _PAN.match(cleaned):
+        return Outpaint(side=_SIDES[match.group("side").lower()])
+    if match := _ASPECT.match(cleaned):
+        name = match.group("name")
+        framed = match.group("format") or match.group("tail") or (match.group("lead") and not match.group("article"))
+        if name and name.lower() in _AMBIGUOUS_RATIOS and not framed:
+            return None
+        if name:
+            return Outpaint(ratio=_NAMED_RATIOS[name.lower()])
+        across, down = int(match.group("across")), int(match.group("down"))
+        if across and down:
+            return Outpaint(ratio=(across, down))
+    return None
+
+
 _CHAT = re.compile(
     r"^(?:thanks|thank you|thx|ty|merci|merci beaucoup|lol|haha+|mdr|nice|cool|great|awesome|wow|super|g[ée]nial"
     r"|parfait|perfect|yes|no|oui|non|ok|okay|d'accord|love it|j'adore|beautiful|magnifique|[^\w\s]+)$",
@@ -299,6 +382,8 @@ def understand(text: str, state: PromptState | None) -> Intent:
         return NewImage(prompt=text.strip() or None)
     if not cleaned or _CHAT.match(cleaned):
         return Chat()
+    if outpaint := outpaint_for(cleaned):
+        return outpaint
     if match := _NEW.match(cleaned):
         remainder = match.group("prompt").strip(" :,-")
         return NewImage(prompt=_original_case(text, remainder) if remainder else None)

@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.conversation.engine import shown_region
 from bot.conversation.prompt import PromptState
-from bot.conversation.understanding import Edit, NewImage, SelectImage, Undo, understand
+from bot.conversation.understanding import Edit, NewImage, Outpaint, SelectImage, Undo, understand
 from bot.exts.studio._text import left_text, limits_text
 from bot.i18n import _
 from bot.studio.studio import NotAllowed
@@ -30,6 +31,9 @@ EXAMPLES = (
     "plus de couleurs",
     "ajoute un chat",
     "#1 at sunset",
+    "make only the sky purple",
+    "zoom out 2x",
+    "make it 16:9",
     "undo",
     "new: a castle in the clouds",
 )
@@ -41,7 +45,10 @@ def example_line(text: str) -> str:
     intent = understand(text, state)
     if isinstance(intent, Edit):
         negative = intent.negative_prompt
-        return f"`{text}` → {intent.prompt}" + (" " + _("(without: {negative})", negative=negative) if negative else "")
+        line = f"`{text}` → {intent.prompt}" + (" " + _("(without: {negative})", negative=negative) if negative else "")
+        return line + (" " + _("(only there: {region})", region=shown_region(intent.region)) if intent.region else "")
+    if isinstance(intent, Outpaint):
+        return _("`{text}` → more picture around it, the image itself kept as it is", text=text)
     if isinstance(intent, SelectImage):
         if intent.then:
             return _("`{text}` → back to image #{number}, then edit it", text=text, number=intent.number)
@@ -66,7 +73,8 @@ class Help(commands.Cog):
                 "Draw with `/imagine`, then keep talking to the image in its thread: every message edits the "
                 "last image instead of starting over. English and French both work. Reply to an image to edit "
                 "that one; attach a picture to start from it. The buttons under each image make variations, "
-                "re-roll, edit the prompt, upscale, undo, and show its content credential (C2PA)."
+                "re-roll, edit the prompt, repaint a region, upscale, zoom out or pan, undo, and show its content "
+                "credential (C2PA)."
             ),
         )
         embed.add_field(

@@ -18,7 +18,8 @@ ASPECTS = {
 QUALITIES = {"draft": (0.5, 0.75), "standard": (1.0, 1.0), "high": (1.5, 1.5)}
 PRIVACY = ("off", "ephemeral", "dm")
 # Buttons anyone may press unless the server says otherwise; the rest only the image's owner.
-BUTTONS = ("var", "reroll", "edit", "region", "up", "undo")
+# "zoom" stands for the Zoom out and pan buttons together.
+BUTTONS = ("var", "reroll", "edit", "region", "up", "zoom", "undo")
 OWNER_ONLY = frozenset({"edit", "region", "undo"})
 
 

@@ -139,6 +139,8 @@ def _check_capabilities(capabilities: Capabilities, spec: Spec) -> None:
         raise invalid("parent", "this model can't edit images, only generate them")
     if isinstance(spec, EditSpec) and spec.mask is not None and not capabilities.inpaint:
         raise invalid("mask", "this model can't repaint a masked region; edit the whole image instead")
+    if isinstance(spec, EditSpec) and spec.extend is not None and not capabilities.inpaint:
+        raise invalid("extend", "this model can't draw a new area around an image (it can't repaint a region)")
 
 
 async def _submit(request: web.Request, spec: Spec, key: str | None, request_hash: str) -> Job:
@@ -263,6 +265,10 @@ async def _checked_edit_spec(request, params: EditParams, files: dict[str, bytes
         width, height, source = row["width"], row["height"], None
     if params.scale != 1:
         width, height = _scaled_size(width, height, params.scale, limits.max_side)
+    extend = None
+    if params.extend is not None:
+        extend = _margins(params, "mask" in files, width, height, limits.max_side)
+        width, height = width + extend[0] + extend[2], height + extend[1] + extend[3]
     mask = None
     if "mask" in files:
         decoded = await _decode(request, files["mask"], "mask", mask_for=(width, height))
@@ -277,6 +283,7 @@ async def _checked_edit_spec(request, params: EditParams, files: dict[str, bytes
         upload=source,
         mask=mask,
         scale=params.scale,
+        extend=extend,
     )
 
 
@@ -287,6 +294,22 @@ async def _decode(request: web.Request, data: bytes, field: str, mask_for: tuple
             return await asyncio.to_thread(decode_upload, data, field, limits, mask_for)
         finally:
             await asyncio.to_thread(release_memory)
+
+
+def _margins(params: EditParams, masked: bool, width: int, height: int, max_side: int) -> tuple[int, int, int, int]:
+    """The checked margins of an outpainting edit (zoom out, pan, a new aspect ratio)."""
+    margins = params.extend
+    values = (margins.left, margins.top, margins.right, margins.bottom)
+    if min(values) < 0 or not any(values):
+        raise invalid("extend", "extend adds pixels: left, top, right and bottom must be 0 or more, one above 0")
+    if params.scale != 1 or masked:
+        raise invalid("extend", "extend draws the new area itself: send it without mask or scale")
+    grown = (width + margins.left + margins.right, height + margins.top + margins.bottom)
+    if grown[0] % 8 or grown[1] % 8:
+        raise invalid("extend", f"extended to {grown[0]}x{grown[1]}: both sides must be multiples of 8")
+    if max(grown) > max_side:
+        raise invalid("extend", f"extended to {grown[0]}x{grown[1]} the image would exceed max_side {max_side}")
+    return values
 
 
 def _scaled_size(width: int, height: int, scale: int, max_side: int) -> tuple[int, int]:

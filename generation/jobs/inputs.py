@@ -7,7 +7,7 @@ import asyncio
 from PIL import Image
 
 from atelier.config import LimitsConfig
-from generation.imaging import decode_upload, fit_for_editing, prepare_mask, release_memory
+from generation.imaging import decode_upload, extended, fit_for_editing, prepare_mask, release_memory
 from generation.jobs.backend import JobInputs
 from generation.jobs.model import EditSpec, Spec
 from generation.store import BlobStore, ImageStore
@@ -53,6 +53,8 @@ class InputLoader:
         if spec.mask is not None:
             data = self._blob(spec.mask.sha256, "mask")
             mask = prepare_mask(decode_upload(data, "mask", limits, source.size).image, source.size)
+        if spec.extend is not None:
+            source, mask = extended(source, spec.extend)
         return JobInputs(source=source, mask=mask, source_state=state)
 
     def _blob(self, digest: str, what: str) -> bytes:

@@ -57,7 +57,8 @@ class GenerateSpec:
 
 @dataclass(frozen=True)
 class EditSpec:
-    """An edit of a stored image (``parent``) or of an upload, at ``scale`` times its size, maybe masked.
+    """An edit of a stored image (``parent``) or of an upload, at ``scale`` times its size, maybe masked or on a
+    larger canvas (``extend``).
 
     ``width`` and ``height`` are the output's, known when the request is accepted.
     """
@@ -70,6 +71,8 @@ class EditSpec:
     upload: BlobRef | None = None
     mask: BlobRef | None = None
     scale: int = 1
+    # Margins (left, top, right, bottom) the canvas grows by; the new area is drawn, the picture kept as it is.
+    extend: tuple[int, int, int, int] | None = None
 
     kind = "edit"
 
@@ -91,6 +94,8 @@ def spec_from_json(data: dict) -> Spec:
     for name in ("upload", "mask"):
         if data.get(name) is not None:
             data[name] = BlobRef(**data[name])
+    if data.get("extend") is not None:
+        data["extend"] = tuple(data["extend"])
     return EditSpec(sampling=sampling, **data)
 
 

@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from atelier.config import Config
@@ -95,3 +96,20 @@ async def test_a_region_turn_changes_only_that_region(client, tmp_path):
     width = parent.shape[1]
     assert (edited[:, width // 2 :] == parent[:, width // 2 :]).all(), "the right half is kept pixel for pixel"
     assert (edited[:, : width // 4] != parent[:, : width // 4]).any(), "the left half was repainted"
+
+
+async def test_zoom_out_and_a_new_aspect_keep_the_picture_exactly_where_it_lands(client, tmp_path):
+    output, errors = await converse(client, tmp_path, "a red house in a field", "zoom out 2x", "#1", "make it 16:9")
+    assert errors == ""
+    assert "Zoom out 2x of #1" in output and "#1 reframed to 16:9" in output
+    images = printed_images(output)
+    first = np.asarray(Image.open(images[1]).convert("RGB"))
+    zoomed = np.asarray(Image.open(images[2]).convert("RGB"))
+    wide = np.asarray(Image.open(images[3]).convert("RGB"))
+    height, width = first.shape[:2]
+    assert zoomed.shape[:2] == (height * 2, width * 2)
+    top, left = height // 2, width // 2
+    assert (zoomed[top : top + height, left : left + width] == first).all()
+    assert wide.shape[1] * 9 == pytest.approx(wide.shape[0] * 16, rel=0.1) and wide.shape[0] == height
+    left = (wide.shape[1] - width) // 2
+    assert (wide[:, left : left + width] == first).all()

@@ -46,7 +46,21 @@ async def test_imagine_opens_a_thread_with_the_image_and_its_buttons(world):
     assert "> a lighthouse at dusk" in result["content"]
     assert "seed 7 · 64x64 · builtin:random" in result["content"]
     assert result["attachments"][0]["filename"] == "atelier-1.png"
-    assert set(buttons(result)) == {"Variations", "Re-roll", "Edit", "Region", "Upscale", "Undo", "Provenance"}
+    assert set(buttons(result)) == {
+        "Variations",
+        "Re-roll",
+        "Edit",
+        "Region",
+        "Upscale",
+        "Undo",
+        "Provenance",
+        "Zoom out 1.5x",
+        "Zoom out 2x",
+        "Left",
+        "Up",
+        "Down",
+        "Right",
+    }
     assert all(custom_id.startswith("atelier:") for custom_id in buttons(result).values())
     opening = world.discord.messages[thread_id]
     assert "the conversation continues in the thread" in opening["content"]
@@ -191,6 +205,30 @@ async def test_the_region_button_edits_only_the_picked_cells_of_the_grid(world):
     assert list(edited.crop((0, 0, edited.width // 2, top // 2)).getdata()) != list(
         parent.crop((0, 0, parent.width // 2, top // 2)).getdata()
     )
+
+
+async def test_zoom_and_pan_buttons_draw_around_the_picture(world):
+    thread_id, first = await imagine(world, "a fox in the snow")
+    await world.discord.click(world.member, first["id"], buttons(first)["Zoom out 2x"])
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 2 and results(world, thread_id))
+    assert "**#2** · Zoom out 2x of #1" in made[-1]["content"]
+    parent = Image.open(io.BytesIO(world.discord.files[first["attachments"][0]["id"]])).convert("RGB")
+    zoomed = Image.open(io.BytesIO(world.discord.files[made[-1]["attachments"][0]["id"]])).convert("RGB")
+    assert zoomed.size == (parent.width * 2, parent.height * 2)
+    middle = (
+        parent.width // 2,
+        parent.height // 2,
+        parent.width // 2 + parent.width,
+        parent.height // 2 + parent.height,
+    )
+    assert list(zoomed.crop(middle).getdata()) == list(parent.getdata())
+
+    await world.discord.click(world.member, first["id"], buttons(first)["Left"])
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 3 and results(world, thread_id))
+    assert "**#3** · More of #1 on the left" in made[-1]["content"]
+    panned = Image.open(io.BytesIO(world.discord.files[made[-1]["attachments"][0]["id"]])).convert("RGB")
+    assert panned.size == (parent.width * 3 // 2, parent.height)
+    assert list(panned.crop((parent.width // 2, 0, *panned.size)).getdata()) == list(parent.getdata())
 
 
 async def test_provenance_button_and_menu_show_the_credential(world):

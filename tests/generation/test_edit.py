@@ -155,3 +155,36 @@ async def test_a_backend_that_cannot_repaint_regions_refuses_masks(client, monke
     response = await client.post("/v1/edit", data=form)
     assert response.status == 400
     assert (await response.json())["error"]["field"] == "mask"
+
+
+async def test_extend_draws_a_larger_canvas_and_keeps_the_picture_exactly_where_it_lands(client):
+    parent = (await generate(client, seed=5, width=64, height=64))["images"][0]["id"]
+    result = await edit(client, parent, prompt="the same scene, wider", strength=1.0, extend={"left": 16, "right": 48})
+    child = result["images"][0]
+    assert (child["width"], child["height"]) == (128, 64)
+
+    before = numpy.frombuffer(pixels(await image_bytes(client, parent)), numpy.uint8).reshape(64, 64, 3)
+    after = numpy.frombuffer(pixels(await image_bytes(client, child["id"])), numpy.uint8).reshape(64, 128, 3)
+    assert (after[:, 16:80] == before).all(), "the original is kept pixel for pixel at its place"
+    stretched_edge = numpy.repeat(before[:, -1:], 48, axis=1)
+    assert (after[:, 80:] != stretched_edge).any(), "the new area is drawn, not only filled"
+
+
+async def test_extend_is_refused_with_a_reason(client):
+    parent = (await generate(client))["images"][0]["id"]
+    cases = [
+        ({"left": 0}, "one above 0"),
+        ({"left": -8, "right": 16}, "0 or more"),
+        ({"left": 4}, "multiples of 8"),
+        ({"left": 8, "wrong": 1}, "extend.wrong"),
+        ({"right": 4096}, "max_side"),
+    ]
+    for extend, reason in cases:
+        response = await client.post("/v1/edit", json={"parent": parent, "prompt": "wider", "extend": extend})
+        assert response.status == 400, extend
+        error = (await response.json())["error"]
+        assert error["field"].startswith("extend") and reason in error["message"], error
+    response = await client.post(
+        "/v1/edit", json={"parent": parent, "prompt": "wider", "extend": {"left": 8}, "scale": 2}
+    )
+    assert response.status == 400 and "without mask or scale" in (await response.json())["error"]["message"]

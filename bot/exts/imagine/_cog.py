@@ -19,7 +19,7 @@ from bot.exts.imagine._appeals import AppealOutcomes
 from bot.exts.imagine._recovery import Recovery
 from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
 from bot.exts.imagine._turns import EphemeralFollowups, answering, may_see, private_conversation, quietly
-from bot.exts.imagine._ui import EditModal, RegionPicker, image_view
+from bot.exts.imagine._ui import OUTPAINTS, EditModal, RegionPicker, image_view
 from bot.exts.moderation import appeal_view
 from bot.exts.provenance import send_provenance
 from bot.i18n import N_, _, use_locale, written_in
@@ -338,7 +338,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         log.info("button", action=action, guild=guild_id, conversation=image.conversation)
         owner = image.author_id if image.author_id is not None else conversation["owner_id"]
         locked = owner_only(self.bot.studio.store.server_defaults(guild_id).get("buttons", {})) if guild_id else ()
-        if action in locked and interaction.user.id != owner:
+        if ("zoom" if action in OUTPAINTS else action) in locked and interaction.user.id != owner:
             await tell(
                 interaction,
                 _("Only <@{owner}>, who made #{number}, can use this button here.", owner=owner, number=image.number),
@@ -376,9 +376,19 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             await tell(interaction, str(error))
             return
         status, where = await self._answer_here(interaction, conversation)
-        run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
         caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
-        work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status), caller)
+        if action in OUTPAINTS:
+            work = engine.outpaint(
+                image.conversation,
+                image.number,
+                OUTPAINTS[action],
+                interaction.user.id,
+                ProgressMessage(status),
+                caller,
+            )
+        else:
+            run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
+            work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status), caller)
         await self.run_turn(work, status, where, guild=guild_id, action=action)
 
     async def _answer_here(self, interaction: discord.Interaction, conversation: dict):

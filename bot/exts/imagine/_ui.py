@@ -1,5 +1,5 @@
-"""The buttons under each result (Variations, Re-roll, Edit, Region, Upscale, Undo, Provenance), the Edit modal,
-and the Region button's grid picker.
+"""The buttons under each result (Variations, Re-roll, Edit, Region, Upscale, Undo, Provenance, Zoom out and the
+pan arrows), the Edit modal, and the Region button's grid picker.
 
 The buttons are dynamic items: their ``custom_id`` carries the action and the image id, so a button answers after
 a bot restart. The grid picker is a short-lived private message. None of them holds logic: each reaches the
@@ -15,6 +15,7 @@ import discord
 
 from bot.conversation.engine import REGION_NAMES
 from bot.conversation.regions import cell_name, grid_region
+from bot.conversation.understanding import Outpaint
 from bot.i18n import N_, _
 from bot.interactions import begin
 from bot.storage import StoredImage
@@ -22,7 +23,7 @@ from bot.storage import StoredImage
 if TYPE_CHECKING:
     from bot.exts.imagine._cog import Imagine
 
-BUTTON_ID = re.compile(r"atelier:(?P<action>[a-z]+):(?P<image>[0-9a-f]{32})")
+BUTTON_ID = re.compile(r"atelier:(?P<action>[a-z0-9]+):(?P<image>[0-9a-f]{32})")
 ACTIONS = {
     # action: (label, emoji, style, row)
     "var": (N_("Variations"), "🎲", discord.ButtonStyle.primary, 0),
@@ -32,6 +33,21 @@ ACTIONS = {
     "up": (N_("Upscale"), "🔍", discord.ButtonStyle.secondary, 1),
     "undo": (N_("Undo"), "↩️", discord.ButtonStyle.secondary, 1),
     "prov": (N_("Provenance"), "🛡️", discord.ButtonStyle.secondary, 1),
+    "zoom15": (N_("Zoom out 1.5x"), "🔭", discord.ButtonStyle.secondary, 2),
+    "zoom2": (N_("Zoom out 2x"), "🔭", discord.ButtonStyle.secondary, 2),
+    "panleft": (N_("Left"), "⬅️", discord.ButtonStyle.secondary, 3),
+    "panup": (N_("Up"), "⬆️", discord.ButtonStyle.secondary, 3),
+    "pandown": (N_("Down"), "⬇️", discord.ButtonStyle.secondary, 3),
+    "panright": (N_("Right"), "➡️", discord.ButtonStyle.secondary, 3),
+}
+# What the zoom and pan buttons ask for.
+OUTPAINTS = {
+    "zoom15": Outpaint(zoom=1.5),
+    "zoom2": Outpaint(zoom=2.0),
+    "panleft": Outpaint(side="left"),
+    "panup": Outpaint(side="top"),
+    "pandown": Outpaint(side="bottom"),
+    "panright": Outpaint(side="right"),
 }
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = get_logger("bot.exts.studio")
 
-Button = Literal["var", "reroll", "edit", "region", "up", "undo"]
+Button = Literal["var", "reroll", "edit", "region", "up", "zoom", "undo"]
 MAX_TIERS = 10
 # Limits below these would lock a tier's members out without saying so (0 budgets mean "no budget").
 LEAST = {"concurrent": 1, "max_side": 64, "max_steps": 1, "max_count": 1}
