@@ -445,7 +445,8 @@ class Conversations:
     ) -> TurnResult:
         if outpaint.zoom is not None and not 1 < outpaint.zoom <= MAX_ZOOM:
             raise TurnError(_("Zoom out by more than 1x and at most {most}x, e.g. `zoom out 2x`.", most=MAX_ZOOM))
-        extend = margins(outpaint, image.width, image.height)
+        # The service edits an upload at sides rounded down to multiples of 8: the margins are counted on those.
+        extend = margins(outpaint, image.width // 8 * 8, image.height // 8 * 8)
         if not any(extend):
             across, down = outpaint.ratio
             raise TurnError(_("#{number} is already {ratio}.", number=image.number, ratio=f"{across}:{down}"))

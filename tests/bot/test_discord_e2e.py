@@ -16,6 +16,23 @@ def results(world: World, channel_id: str) -> list[dict]:
     return [m for m in bot_messages(world, channel_id) if m["attachments"] and m["content"].startswith("**#")]
 
 
+RESULT_BUTTONS = {
+    "Variations",
+    "Re-roll",
+    "Edit",
+    "Region",
+    "Upscale",
+    "Undo",
+    "Provenance",
+    "Zoom out 1.5x",
+    "Zoom out 2x",
+    "Left",
+    "Up",
+    "Down",
+    "Right",
+}
+
+
 def buttons(message: dict) -> dict[str, str]:
     return {
         component["label"]: component["custom_id"] for row in message["components"] for component in row["components"]
@@ -46,21 +63,7 @@ async def test_imagine_opens_a_thread_with_the_image_and_its_buttons(world):
     assert "> a lighthouse at dusk" in result["content"]
     assert "seed 7 · 64x64 · builtin:random" in result["content"]
     assert result["attachments"][0]["filename"] == "atelier-1.png"
-    assert set(buttons(result)) == {
-        "Variations",
-        "Re-roll",
-        "Edit",
-        "Region",
-        "Upscale",
-        "Undo",
-        "Provenance",
-        "Zoom out 1.5x",
-        "Zoom out 2x",
-        "Left",
-        "Up",
-        "Down",
-        "Right",
-    }
+    assert set(buttons(result)) == RESULT_BUTTONS
     assert all(custom_id.startswith("atelier:") for custom_id in buttons(result).values())
     opening = world.discord.messages[thread_id]
     assert "the conversation continues in the thread" in opening["content"]
@@ -291,6 +294,18 @@ async def test_an_attached_picture_becomes_the_next_starting_image(world):
     assert stored(world, thread_id, 3).width == 96
 
 
+async def test_an_attached_picture_of_any_size_can_be_zoomed_out(world):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    buffer = io.BytesIO()
+    Image.new("RGB", (100, 75), "teal").save(buffer, format="PNG")
+    attachment = world.discord.upload(buffer.getvalue(), "mine.png")
+    await say(world, thread_id, "", attachments=[attachment])
+
+    zoomed = await say(world, thread_id, "zoom out 2x")
+    assert zoomed["content"].startswith("**#3** · Zoom out 2x of #2"), zoomed["content"]
+    assert (stored(world, thread_id, 3).width, stored(world, thread_id, 3).height) == (192, 144)
+
+
 async def test_a_service_that_is_down_gets_a_clear_message(world):
     thread_id, _ = await imagine(world, "a fox in the snow")
     await world.stop_bot()
@@ -311,7 +326,7 @@ async def test_imagine_inside_a_thread_continues_it_in_the_follow_up(world):
     )
     assert interaction.responded["type"] == 5
     assert follow_up["content"].startswith("**#2** · New image")
-    assert set(buttons(follow_up)) == {"Variations", "Re-roll", "Edit", "Upscale", "Undo", "Provenance"}
+    assert set(buttons(follow_up)) == RESULT_BUTTONS
     assert world.bot.store.current(thread_id).number == 2
 
 
