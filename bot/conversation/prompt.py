@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 SLOTS = ("style", "lighting", "weather", "mood", "colour")
@@ -151,6 +152,16 @@ class PromptState:
         if core.lower() not in (item.lower() for item in negative):
             negative = (*negative, core)
         return replace(state, negative=negative)
+
+    def rewritten(self, change: Callable[[str], str]) -> PromptState:
+        """The same state with ``change`` applied to every piece of its text."""
+        return PromptState(
+            subject=change(self.subject),
+            additions=tuple(change(item) for item in self.additions),
+            details=tuple(change(item) for item in self.details),
+            slots={slot: change(value) for slot, value in self.slots.items()},
+            negative=tuple(change(item) for item in self.negative),
+        )
 
     def to_json(self) -> dict:
         return {

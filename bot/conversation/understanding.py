@@ -375,11 +375,47 @@ def _object(text: str) -> str:
     return translate(text.strip(" ,.!"))
 
 
+# Quoted words are the member's own ("add a sign that says "OPEN""): kept as written, never translated or lowered.
+_QUOTED = re.compile(r'"[^"\n]+"|“[^”\n]+”|«[^»\n]+»')
+_HELD = re.compile("\ue000(\\d+)\ue001")
+
+
+def _hold_quotes(text: str) -> tuple[str, list[str]]:
+    """``text`` with each quoted part replaced by a placeholder that no rule reads, and the parts in order."""
+    quotes: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        quotes.append(match.group(0))
+        return f"\ue000{len(quotes) - 1}\ue001"
+
+    return _QUOTED.sub(hold, text), quotes
+
+
+def _with_quotes(intent: Intent, quotes: list[str]) -> Intent:
+    if not quotes:
+        return intent
+
+    def put_back(text: str) -> str:
+        return _HELD.sub(lambda match: quotes[int(match.group(1))], text)
+
+    if isinstance(intent, Edit):
+        return replace(intent, state=intent.state.rewritten(put_back))
+    if isinstance(intent, NewImage) and intent.prompt:
+        return NewImage(prompt=put_back(intent.prompt))
+    if isinstance(intent, SelectImage) and intent.then:
+        return SelectImage(number=intent.number, then=put_back(intent.then))
+    return intent
+
+
 def understand(text: str, state: PromptState | None) -> Intent:
     """The intent of one turn. Without a current image (``state`` None) every turn is a new image."""
-    cleaned = clean(text)
     if state is None:
         return NewImage(prompt=text.strip() or None)
+    held, quotes = _hold_quotes(text)
+    return _with_quotes(_understand(held, clean(held), state), quotes)
+
+
+def _understand(text: str, cleaned: str, state: PromptState) -> Intent:
     if not cleaned or _CHAT.match(cleaned):
         return Chat()
     if outpaint := outpaint_for(cleaned):

@@ -181,3 +181,22 @@ def test_edits_accumulate_and_a_second_change_of_the_same_kind_replaces_the_firs
         state = intent.state
     assert state.compose() == f"{BASE}, watercolor painting, at sunset"
     assert state.negative_prompt() == "hat"
+
+
+@pytest.mark.parametrize(
+    ("text", "prompt"),
+    [
+        ('add text that says "HELLO"', f'{BASE}, with text that says "HELLO"'),
+        ("add a sign that says “Open Late”", f"{BASE}, with a sign that says “Open Late”"),
+        ("ajoute un chat avec une pancarte « CHAT NOIR »", f"{BASE}, with a cat with a pancarte « CHAT NOIR »"),
+    ],
+)
+def test_quoted_words_keep_their_case_and_are_never_translated(text, prompt):
+    intent = understand(text, CAT)
+    assert isinstance(intent, Edit)
+    assert intent.prompt == prompt
+
+
+def test_a_new_prompt_and_a_move_keep_quoted_words():
+    assert understand('new: a poster saying "GO"', CAT) == NewImage(prompt='a poster saying "GO"')
+    assert understand('#1 then add "ABC"', CAT) == SelectImage(number=1, then='add "ABC"')
