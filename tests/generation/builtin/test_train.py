@@ -7,10 +7,32 @@ import torch
 from diffusers import StableDiffusionPipeline
 from safetensors.torch import load_file
 
+from generation.builtin import world
 from generation.builtin.model import build_pipeline, world_tokenizer
-from generation.builtin.train import main, parse_args, refine_decoder, train
+from generation.builtin.train import (
+    SceneProbe,
+    _latent_weights,
+    _probe_targets,
+    main,
+    parse_args,
+    pretrain_text_encoder,
+    refine_decoder,
+    train,
+)
 
-QUICK = ["--vae-steps", "3", "--unet-steps", "3", "--decoder-steps", "2", "--batch", "4", "--no-progress"]
+QUICK = [
+    "--text-steps",
+    "3",
+    "--vae-steps",
+    "3",
+    "--unet-steps",
+    "3",
+    "--decoder-steps",
+    "2",
+    "--batch",
+    "4",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -52,7 +74,7 @@ def test_the_run_is_recorded_with_a_loss_curve(trained):
     assert (out / "loss.png").read_bytes().startswith(b"\x89PNG")
     recorded = json.loads((out / "training.json").read_text())
     assert recorded["seed"] == 3 and recorded["vae_steps"] == 3 and recorded["unet_steps"] == 3
-    assert recorded["decoder_steps"] == 2
+    assert recorded["decoder_steps"] == 2 and recorded["text_steps"] == 3
     assert recorded["final_losses"] == summary["final_losses"]
     assert all(value is not None and value > 0 for value in recorded["final_losses"].values())
     assert recorded["vae_scaling_factor"] > 0
@@ -90,3 +112,36 @@ def test_refining_the_decoder_keeps_the_latents_the_unet_learned(tmp_path):
     assert len(refine_decoder(vae, options, deadline=float("inf"))) == 2
     assert all(torch.equal(encoder[name], tensor) for name, tensor in vae.encoder.state_dict().items())
     assert not all(torch.equal(decoder[name], tensor) for name, tensor in vae.decoder.state_dict().items())
+
+
+def test_the_text_stage_trains_the_text_encoder_to_read_each_place(tmp_path):
+    tokenizer = world_tokenizer(tmp_path)
+    text_encoder = build_pipeline(tokenizer).text_encoder
+    before = {name: tensor.clone() for name, tensor in text_encoder.state_dict().items()}
+    options = parse_args(["--out", str(tmp_path / "unused"), "--text-steps", "2", "--no-progress"])
+    assert len(pretrain_text_encoder(text_encoder, tokenizer, options, deadline=float("inf"))) == 2
+    assert not all(torch.equal(before[name], tensor) for name, tensor in text_encoder.state_dict().items())
+
+
+def test_the_probe_asks_for_each_thing_at_its_place_and_nothing_elsewhere():
+    scene = world.Scene(
+        things=(world.Thing("star", "red", "small", "top left"), world.Thing("heart", "blue", "large", "right")),
+        background="sunset",
+    )
+    targets = _probe_targets([scene], torch.device("cpu"))
+    colours = targets["colour"][0].tolist()
+    assert colours[world.POSITIONS.index("top left")] == list(world.COLOURS).index("red")
+    assert colours[world.POSITIONS.index("right")] == list(world.COLOURS).index("blue")
+    assert colours.count(len(world.COLOURS)) == len(world.POSITIONS) - 2
+    assert targets["background"].tolist() == [world.BACKGROUNDS.index("sunset")]
+    loss, right = SceneProbe(width=64).loss(torch.randn(1, 8, 64), [scene])
+    assert loss.item() > 0 and 0.0 <= right <= 1.0
+
+
+def test_latents_under_objects_weigh_more_in_the_diffusion_loss():
+    pixels = torch.ones(1, 1, 64, 64)
+    pixels[:, :, :16, :16] = 5.0  # an object over the top-left 4x4 latents
+    weights = _latent_weights(pixels, 16)
+    assert weights.shape == (1, 1, 16, 16)
+    assert torch.allclose(weights[0, 0, :4, :4], torch.tensor(3.0))
+    assert torch.allclose(weights[0, 0, 4:, 4:], torch.tensor(1.0))
