@@ -225,14 +225,12 @@ class GenerationClient:
         body = {"prompt": prompt, **{key: value for key, value in params.items() if value is not None}, "wait": False}
 
         def options() -> dict:
-            if upload is None:
-                return (
-                    {"data": self._form(body | {"parent": parent}, mask=mask)}
-                    if mask
-                    else {"json": body | {"parent": parent}}
-                )
             # A form is spent once sent: each try builds its own.
-            return {"data": self._form(body, image=(upload, upload_type), mask=mask)}
+            if upload is not None:
+                return {"data": self._form(body, image=(upload, upload_type), mask=mask)}
+            if mask is not None:
+                return {"data": self._form(body | {"parent": parent}, mask=mask)}
+            return {"json": body | {"parent": parent}}
 
         return await self._submit("/v1/edit", options, idempotency_key, waiting)
 

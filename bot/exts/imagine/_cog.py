@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, TurnResult, Upload
+from bot.conversation.regions import Region
 from bot.exts.imagine._appeals import AppealOutcomes
 from bot.exts.imagine._recovery import Recovery
 from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
@@ -413,7 +414,9 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         )
         await self.run_turn(work, status, where, guild=conversation["guild_id"], action="edit")
 
-    async def edit_region(self, interaction: discord.Interaction, image: StoredImage, region, instruction: str) -> None:
+    async def edit_region(
+        self, interaction: discord.Interaction, image: StoredImage, region: Region, instruction: str
+    ) -> None:
         conversation = self.bot.store.conversation(image.conversation)
         try:
             caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
