@@ -150,6 +150,8 @@ class DiffusersBackend:
             body["note"] = BUILTIN_NOTES[model.name]
         if model.declared_defaults:
             body["declared_defaults"] = model.declared_defaults
+        if model.safety_checker_removed:
+            body["safety_checker"] = "removed: it blacks out what it flags; Atelier screens every output itself"
         return body
 
     def synchronize(self) -> None:
@@ -372,9 +374,6 @@ class DiffusersBackend:
         finally:
             if upcast:
                 self.vae.to(torch.float16)
-        if getattr(self.pipeline, "safety_checker", None) is not None:
-            # A checkpoint that ships diffusers' safety checker keeps it, as its own pipeline would.
-            decoded, _ = self.pipeline.run_safety_checker(decoded, torch.device(self.device), self._dtype)
         return self.image_processor.postprocess(decoded, output_type="pil")
 
     def _pack(self, latents: torch.Tensor) -> bytes | None:

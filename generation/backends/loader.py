@@ -15,8 +15,11 @@ from safetensors import safe_open
 from transformers.utils import logging as transformers_logging
 
 from atelier.config import BUILTIN_MODEL, BUILTIN_MODELS, RANDOM_MODEL, DefaultsConfig, ModelConfig
+from atelier.logs import get_logger
 from generation.backends.builtin import builtin_model_dir
 from generation.builtin import WEIGHTS
+
+log = get_logger("generation.loader")
 
 BUILTIN_NOTES = {
     BUILTIN_MODEL: (
@@ -48,6 +51,8 @@ class LoadedModel:
     dtype: torch.dtype
     # Sampling defaults the model's folder declares; they replace [defaults] for this model.
     declared_defaults: dict = field(default_factory=dict)
+    # The checkpoint came with diffusers' safety checker, which was taken out (see ``without_safety_checker``).
+    safety_checker_removed: bool = False
 
 
 def declared_defaults(folder: Path) -> dict:
@@ -163,9 +168,29 @@ def load_model(config: ModelConfig, data_dir: Path) -> LoadedModel:
         pipeline = AutoPipelineForText2Image.from_pretrained(folder, torch_dtype=dtype, local_files_only=True)
     else:
         pipeline = _load_from_disk(config, dtype)
+    removed = without_safety_checker(pipeline)
     pipeline.to(device)
     pipeline.set_progress_bar_config(disable=True)
     name = config.path if builtin else folder.name
     return LoadedModel(
-        pipeline=pipeline, name=name, builtin=builtin, device=device, dtype=dtype, declared_defaults=defaults
+        pipeline=pipeline,
+        name=name,
+        builtin=builtin,
+        device=device,
+        dtype=dtype,
+        declared_defaults=defaults,
+        safety_checker_removed=removed,
     )
+
+
+def without_safety_checker(pipeline: DiffusionPipeline) -> bool:
+    """Take out the safety checker an SD 1.x checkpoint may ship with; True when there was one.
+
+    It blacks out a picture it flags and the pipeline carries on, so the black picture would be signed and served
+    as a success. Atelier screens every output itself (the bot's image check), and says in ``/healthz`` that the
+    checkpoint's own checker is off."""
+    if getattr(pipeline, "safety_checker", None) is None:
+        return False
+    pipeline.register_modules(safety_checker=None)
+    log.info("model.safety_checker_removed", pipeline=type(pipeline).__name__)
+    return True
