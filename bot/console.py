@@ -2,7 +2,8 @@
 
 The first line is the first prompt; every later line is a turn, exactly as in a Discord thread ("make it
 night", "#1", "undo", "new: a red car"). Lines starting with "/" mirror the buttons: /variations [n],
-/reroll [n], /upscale [n], /provenance [n], /quit. Each image is saved and printed as "#3 /abs/path/3.png".
+/reroll [n], /upscale [n], /provenance [n], /quit; after a line it could not read as an edit, /add adds it to the
+prompt as written and /new draws it as a new image. Each image is saved and printed as "#3 /abs/path/3.png".
 Works with piped input too.
 """
 
@@ -21,7 +22,7 @@ from bot.service_client import GenerationClient, JobStatus, ServiceRejected, Ser
 from bot.storage import BotStore
 from moderation import output
 
-COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "quit", "exit", "help")
+COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "add", "new", "quit", "exit", "help")
 
 
 class Console:
@@ -32,6 +33,8 @@ class Console:
         self.out = out
         self.err = err
         self.interactive = out.isatty()
+        # The last line no rule could read, which /add and /new act on.
+        self.unclear: int | None = None
 
     async def handle(self, line: str) -> bool:
         """Run one line; False when the user asked to quit."""
@@ -59,6 +62,12 @@ class Console:
             return False
         if name == "help" or name not in COMMANDS:
             print(__doc__.split("\n\n", 1)[1].strip(), file=self.out, flush=True)
+            return True
+        if name in ("add", "new"):
+            if self.unclear is None:
+                raise TurnError("/add and /new follow a line I could not read as an edit.")
+            turn, self.unclear = self.unclear, None
+            self._show(await self.engine.settle(self.conversation, turn, name, None, self._progress))
             return True
         current = self.engine.store.current(self.conversation)
         if current is None:
@@ -101,6 +110,10 @@ class Console:
         self._clear_progress()
         current = result.current
         print(f"{result.understood}", file=self.out, flush=True)
+        self.unclear = result.turn if result.unclear else None
+        if result.unclear:
+            print("  /add: add it to the prompt as written · /new: draw it as a new image", file=self.out, flush=True)
+            return
         if not result.made:
             print(f"#{current.number} {self._path(current.number)}", file=self.out, flush=True)
             return

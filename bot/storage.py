@@ -255,8 +255,9 @@ class BotStore:
 
     # ---------------------------------------------------------------- turns and jobs
 
-    def add_turn(self, conversation: str, author_id: int | None, text: str, understood: str, images: list[int]) -> None:
-        self.db["turns"].insert(
+    def add_turn(self, conversation: str, author_id: int | None, text: str, understood: str, images: list[int]) -> int:
+        """Record a turn; its id."""
+        table = self.db["turns"].insert(
             {
                 "conversation": conversation,
                 "author_id": author_id,
@@ -266,6 +267,14 @@ class BotStore:
                 "created_at": time.time(),
             }
         )
+        return table.last_rowid
+
+    def turn(self, turn_id: int) -> dict | None:
+        rows = list(self.db["turns"].rows_where("rowid = ?", [turn_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {**row, "images": [int(number) for number in row["images"].split(",") if number]}
 
     # ---------------------------------------------------------------- requests to the service
 

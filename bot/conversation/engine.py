@@ -31,12 +31,14 @@ from bot.conversation.regions import Region
 from bot.conversation.understanding import (
     MAX_ZOOM,
     REGION_STRENGTH,
+    STRENGTH,
     Chat,
     Edit,
     EditKind,
     NewImage,
     Outpaint,
     SelectImage,
+    Unclear,
     Undo,
     clean,
     edit_for,
@@ -164,6 +166,9 @@ class TurnResult:
     notes: tuple[str, ...] = ()
     # The recorded request behind the images, to be marked posted once they are shown.
     request: str | None = None
+    # A turn no rule read (its words as written): the member chooses with ``settle`` under the turn's id.
+    unclear: str | None = None
+    turn: int | None = None
 
     @property
     def prompt(self) -> str:
@@ -344,9 +349,33 @@ class Conversations:
                 self.store.add_turn(conversation, author_id, "", result.understood, [base.number])
                 return result
         result = await self._turn(conversation, author_id, text, base, progress, caller)
-        self.store.add_turn(
-            conversation, author_id, text, result.understood, [made.image.number for made in result.made]
-        )
+        numbers = [made.image.number for made in result.made] or ([result.current.number] if result.unclear else [])
+        # An unclear turn keeps the words ``settle`` will use: the member's, without "please" and the like.
+        turn = self.store.add_turn(conversation, author_id, result.unclear or text, result.understood, numbers)
+        return replace(result, turn=turn) if result.unclear else result
+
+    @_one_at_a_time
+    async def settle(
+        self, conversation: str, turn: int, choice: str, author_id: int | None, progress=None, caller=None
+    ) -> TurnResult:
+        """What to do with an unclear turn: ``"add"`` its words to the prompt of the image it was said to, as
+        written, or draw them as a ``"new"`` image."""
+        recorded = self.store.turn(turn)
+        if recorded is None or recorded["conversation"] != conversation or not recorded["images"]:
+            raise TurnError(_("That choice is no longer available: say it again."))
+        image = self._image(conversation, recorded["images"][0])
+        text = recorded["text"].strip()
+        if choice == "add":
+            state = image.state.with_detail(text)
+            run = _Run(kind="edit", state=state, parent=image, strength=STRENGTH[EditKind.DETAIL], seed=image.seed)
+            understood = _("Edit ({kind}) of #{number}", kind=_(EDIT_KINDS[EditKind.DETAIL]), number=image.number)
+        elif choice == "new":
+            run = _Run(kind="generate", state=PromptState.start(text), width=image.width, height=image.height)
+            understood = _("New image")
+        else:
+            raise ValueError(f"unknown choice {choice!r}")
+        result = await self._run(conversation, author_id, run, understood, progress, caller)
+        self.store.add_turn(conversation, author_id, text, understood, [made.image.number for made in result.made])
         return result
 
     @_one_at_a_time
@@ -516,6 +545,19 @@ class Conversations:
             return await self._run(conversation, author_id, run, _("New image"), progress, caller)
         if isinstance(intent, Undo):
             return self.undo(conversation, base.number if base is not None else None)
+        if isinstance(intent, Unclear):
+            if base is None:  # the first image failed: its prompt is drawn again with these words
+                state = self.store.opening_state(conversation).with_detail(intent.text)
+                return await self._run(
+                    conversation, author_id, _Run(kind="generate", state=state), _("New image"), progress, caller
+                )
+            understood = _(
+                "I can't read “{text}” as an edit of #{number}: add it to the prompt as written, or draw it as a new "
+                "image?",
+                text=intent.text,
+                number=base.number,
+            )
+            return TurnResult(understood=understood, current=base, unclear=intent.text)
         if isinstance(intent, Outpaint):
             if base is None:
                 raise TurnError(_("There is no image to zoom out of yet: describe one first."))

@@ -78,6 +78,8 @@ class Edit:
     strength: float
     # Where the change goes: the rest of the picture is kept exactly. None is the whole picture.
     region: Region | None = None
+    # No rule read the turn: its words would only be appended to the prompt.
+    guessed: bool = False
 
     @property
     def prompt(self) -> str:
@@ -98,7 +100,15 @@ class Outpaint:
     ratio: tuple[int, int] | None = None
 
 
-Intent = NewImage | Undo | SelectImage | Edit | Chat | Outpaint
+@dataclass(frozen=True)
+class Unclear:
+    """A turn no rule reads, as the member wrote it: they choose what to do with it rather than have it appended
+    to the prompt unasked."""
+
+    text: str
+
+
+Intent = NewImage | Undo | SelectImage | Edit | Chat | Outpaint | Unclear
 # Zooming out further than this at once leaves too little of the picture to draw around.
 MAX_ZOOM = 4.0
 DEFAULT_ZOOM = 1.5
@@ -181,7 +191,7 @@ _CHAT = re.compile(
 _POLITE = re.compile(
     r"^(?:(?:no|non|nope|nah|wait)\s*,\s*"
     r"|(?:ok(?:ay)?|now|and|then|also|hmm+|so|alright|right|actually|instead|et|puis|maintenant|alors|bon|d'accord"
-    r"|ensuite|en fait|plut[ôo]t)[\s,]+"
+    r"|ensuite|en fait|plut[ôo]t|just(?=\s+(?:make|add|put|remove|change|turn|give|draw|paint|take)\b))[\s,]+"
     r"|(?:please|pls|plz|can you|could you|would you|will you|i want you to|i'd like you to|let's|lets"
     r"|s'il te pla[iî]t|s'il vous pla[iî]t|stp|svp|peux-tu|pourrais-tu|tu peux|tu pourrais|vous pouvez"
     r"|est-ce que tu peux|j'aimerais que tu|je voudrais que tu)\s+)+",
@@ -404,6 +414,8 @@ def _with_quotes(intent: Intent, quotes: list[str]) -> Intent:
         return NewImage(prompt=put_back(intent.prompt))
     if isinstance(intent, SelectImage) and intent.then:
         return SelectImage(number=intent.number, then=put_back(intent.then))
+    if isinstance(intent, Unclear):
+        return Unclear(text=put_back(intent.text))
     return intent
 
 
@@ -430,7 +442,8 @@ def _understand(text: str, cleaned: str, state: PromptState) -> Intent:
     if match := _REFERENCE.match(cleaned):
         rest = match.group("rest").strip(" ,.;:-")
         return SelectImage(number=int(match.group("number")), then=rest or None)
-    return edit_for(cleaned, state)
+    edit = edit_for(cleaned, state)
+    return Unclear(text=_original_case(text, cleaned)) if edit.guessed else edit
 
 
 def _original_case(original: str, lowered_tail: str) -> str:
@@ -511,8 +524,9 @@ def _edit_for(cleaned: str, state: PromptState) -> Edit:
             kind, slot, value = found
             return made(kind, state.with_slot(slot, value))
         return made(EditKind.ADD, state.adding(_object(thing)))
-    detail = _object(_MAKE_IT.sub("", cleaned) if cleaned.startswith(("make it", "rends-le", "rends-la")) else cleaned)
-    return made(EditKind.DETAIL, state.with_detail(detail))
+    if cleaned.startswith(("make it", "rends-le", "rends-la")):
+        return made(EditKind.DETAIL, state.with_detail(_object(_MAKE_IT.sub("", cleaned))))
+    return replace(made(EditKind.DETAIL, state.with_detail(_object(cleaned))), guessed=True)
 
 
 def _whole_colour(cleaned: str) -> str | None:

@@ -113,3 +113,23 @@ async def test_zoom_out_and_a_new_aspect_keep_the_picture_exactly_where_it_lands
     assert wide.shape[1] * 9 == pytest.approx(wide.shape[0] * 16, rel=0.1) and wide.shape[0] == height
     left = (wide.shape[1] - width) // 2
     assert (wide[:, left : left + width] == first).all()
+
+
+async def test_a_line_no_rule_reads_is_offered_to_add_or_to_draw_anew(client, tmp_path):
+    output, errors = await converse(
+        client,
+        tmp_path,
+        "a lighthouse on a cliff",
+        'The lamp should say "HELLO"',
+        "/add",
+        "a ship sailing past",
+        "/new",
+        "/add",
+    )
+    assert 'I can\'t read “The lamp should say "HELLO"” as an edit of #1' in output
+    assert "/add: add it to the prompt as written" in output
+    assert "Edit (detail) of #1" in output
+    assert 'prompt: a lighthouse on a cliff, The lamp should say "HELLO"' in output
+    assert "prompt: a ship sailing past |" in output
+    assert sorted(printed_images(output)) == [1, 2, 3]
+    assert errors.strip() == "! /add and /new follow a line I could not read as an edit."

@@ -234,6 +234,24 @@ async def test_zoom_and_pan_buttons_draw_around_the_picture(world):
     assert list(panned.crop((parent.width // 2, 0, *panned.size)).getdata()) == list(parent.getdata())
 
 
+async def test_a_turn_no_rule_reads_asks_before_touching_the_prompt(world):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    answer = await say(world, thread_id, "the fox should look at the camera")
+    assert answer["content"].startswith("🤔 I can't read “the fox should look at the camera” as an edit of #1")
+    assert not results(world, thread_id)[1:], "nothing was drawn"
+    choices = buttons(answer)
+    assert set(choices) == {"Add to the prompt", "Use as a new prompt"}
+
+    await world.discord.click(world.member, answer["id"], choices["Add to the prompt"])
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 2 and results(world, thread_id))
+    assert "**#2** · Edit (detail) of #1" in made[-1]["content"]
+    assert "a fox in the snow, the fox should look at the camera" in made[-1]["content"]
+
+    await world.discord.click(world.member, answer["id"], choices["Use as a new prompt"])
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 3 and results(world, thread_id))
+    assert "**#3** · New image" in made[-1]["content"]
+
+
 async def test_provenance_button_and_menu_show_the_credential(world):
     thread_id, _ = await imagine(world, "a fox in the snow")
     await say(world, thread_id, "make it night")

@@ -20,7 +20,7 @@ from bot.exts.imagine._appeals import AppealOutcomes
 from bot.exts.imagine._recovery import Recovery
 from bot.exts.imagine._render import ProgressMessage, held_text, image_file, image_text, jump_url, moved_text
 from bot.exts.imagine._turns import EphemeralFollowups, answering, may_see, private_conversation, quietly
-from bot.exts.imagine._ui import OUTPAINTS, EditModal, RegionPicker, image_view
+from bot.exts.imagine._ui import OUTPAINTS, EditModal, RegionPicker, image_view, unclear_view
 from bot.exts.moderation import appeal_view
 from bot.exts.provenance import send_provenance
 from bot.i18n import N_, _, use_locale, written_in
@@ -430,6 +430,31 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         )
         await self.run_turn(work, status, where, guild=conversation["guild_id"], action="region")
 
+    async def settle(self, interaction: discord.Interaction, choice: str, turn_id: int) -> None:
+        """A member's answer to a turn the bot could not read: add its words to the prompt, or draw them anew."""
+        store = self.bot.store
+        turn = store.turn(turn_id)
+        conversation = store.conversation(turn["conversation"]) if turn is not None else None
+        if conversation is None or not may_see(conversation, interaction):
+            await interaction.response.send_message(
+                _("That choice is no longer available: say it again."), ephemeral=True
+            )
+            return
+        if turn["author_id"] is not None and interaction.user.id != turn["author_id"]:
+            await tell(interaction, _("Only <@{author}>, who wrote it, can choose.", author=turn["author_id"]))
+            return
+        try:
+            caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
+        except TurnError as error:
+            await tell(interaction, str(error))
+            return
+        status, where = await self._answer_here(interaction, conversation)
+        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
+        work = self.bot.engine.settle(
+            turn["conversation"], turn_id, choice, interaction.user.id, ProgressMessage(status), caller
+        )
+        await self.run_turn(work, status, where, guild=conversation["guild_id"], action=f"unclear-{choice}")
+
     # ---------------------------------------------------------------- results
 
     async def run_turn(self, work, status: discord.Message | discord.WebhookMessage, channel, **context) -> None:
@@ -458,6 +483,8 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         try:
             if result.made:
                 await self.deliver(result, status, channel)
+            elif result.unclear:
+                await status.edit(content=f"🤔 {result.understood}", view=unclear_view(result.turn))
             else:
                 await status.edit(content=moved_text(result, jump_url(channel, result.current.message_id)))
         except discord.HTTPException:

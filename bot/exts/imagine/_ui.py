@@ -142,6 +142,46 @@ class ImageButton(discord.ui.DynamicItem[discord.ui.Button], template=BUTTON_ID)
         await imagine_cog(interaction).press(interaction, self.action, self.service_id)
 
 
+UNCLEAR_ID = re.compile(r"atelier:unclear:(?P<choice>add|new):(?P<turn>[0-9]+)")
+UNCLEAR_CHOICES = {
+    # choice: (label, emoji)
+    "add": (N_("Add to the prompt"), "📝"),
+    "new": (N_("Use as a new prompt"), "🆕"),
+}
+
+
+class UnclearChoice(discord.ui.DynamicItem[discord.ui.Button], template=UNCLEAR_ID):
+    """What to do with a turn no rule could read; its id carries the turn, so it answers after a restart."""
+
+    def __init__(self, choice: str, turn: int) -> None:
+        label, emoji = UNCLEAR_CHOICES[choice]
+        super().__init__(
+            discord.ui.Button(
+                label=_(label),
+                emoji=emoji,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"atelier:unclear:{choice}:{turn}",
+            )
+        )
+        self.choice = choice
+        self.turn = turn
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match) -> UnclearChoice:
+        return cls(match["choice"], int(match["turn"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        begin(interaction)
+        await imagine_cog(interaction).settle(interaction, self.choice, self.turn)
+
+
+def unclear_view(turn: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for choice in UNCLEAR_CHOICES:
+        view.add_item(UnclearChoice(choice, turn))
+    return view
+
+
 def image_view(service_id: str) -> discord.ui.View:
     """The buttons under a result; their ids carry the image id, so they keep working after a restart."""
     view = discord.ui.View(timeout=None)

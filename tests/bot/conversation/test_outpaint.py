@@ -4,7 +4,7 @@ import pytest
 
 from bot.conversation.engine import margins
 from bot.conversation.prompt import PromptState
-from bot.conversation.understanding import Edit, Outpaint, understand
+from bot.conversation.understanding import Outpaint, understand
 
 HOUSE = PromptState.start("a red house in a field")
 
@@ -42,8 +42,8 @@ def test_zoom_pan_and_aspect_turns_ask_for_more_picture(text, expected):
 
 
 @pytest.mark.parametrize("text", ["a portrait", "make it a portrait", "landscape", "add a square", "zoom in"])
-def test_words_that_name_a_kind_of_picture_or_a_thing_stay_edits(text):
-    assert isinstance(understand(text, HOUSE), Edit)
+def test_words_that_name_a_kind_of_picture_or_a_thing_do_not_reframe(text):
+    assert not isinstance(understand(text, HOUSE), Outpaint)
 
 
 @pytest.mark.parametrize(

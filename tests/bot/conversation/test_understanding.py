@@ -3,7 +3,7 @@
 import pytest
 
 from bot.conversation.prompt import PromptState
-from bot.conversation.understanding import Chat, Edit, NewImage, SelectImage, Undo, understand
+from bot.conversation.understanding import Chat, Edit, NewImage, SelectImage, Unclear, Undo, understand
 
 CAT = PromptState.start("a cat sitting on a sofa")
 CAT_WITH_HAT = CAT.adding("a hat")
@@ -113,8 +113,6 @@ EDITS = [
     ("change it to winter", CAT, f"{BASE}, in winter", "", 0.55),
     ("en hiver", CAT, f"{BASE}, in winter", "", 0.55),
     # Anything else becomes a detail of the prompt.
-    ("bigger eyes", CAT, f"{BASE}, bigger eyes", "", 0.55),
-    ("more detailed", CAT, f"{BASE}, more detailed", "", 0.55),
     ("make it look older", CAT, f"{BASE}, look older", "", 0.55),
 ]
 
@@ -154,7 +152,8 @@ NAVIGATION = [
     ("start over", NewImage(None)),
     ("nouvelle image : un phare breton", NewImage("un phare breton")),
     ("recommence", NewImage(None)),
-    ("new york at night", None),
+    # "new" starts no new image here: these are words no rule reads.
+    ("new york at night", Unclear("new york at night")),
     ("thanks!", Chat()),
     ("merci", Chat()),
     ("lol", Chat()),
@@ -200,3 +199,17 @@ def test_quoted_words_keep_their_case_and_are_never_translated(text, prompt):
 def test_a_new_prompt_and_a_move_keep_quoted_words():
     assert understand('new: a poster saying "GO"', CAT) == NewImage(prompt='a poster saying "GO"')
     assert understand('#1 then add "ABC"', CAT) == SelectImage(number=1, then='add "ABC"')
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("bigger eyes", "bigger eyes"),
+        ("more detailed please", "more detailed"),
+        ("The cat should look at the camera", "The cat should look at the camera"),
+        ('Write "HELLO" on the wall', 'Write "HELLO" on the wall'),
+        ("only the sky: something strange", "only the sky: something strange"),
+    ],
+)
+def test_a_turn_no_rule_reads_is_not_appended_but_offered_as_written(text, kept):
+    assert understand(text, CAT) == Unclear(text=kept)
