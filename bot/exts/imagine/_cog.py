@@ -402,33 +402,27 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
 
     async def rewrite(self, interaction: discord.Interaction, image: StoredImage, prompt: str) -> None:
         conversation = self.bot.store.conversation(image.conversation)
-        try:
-            caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
-        except TurnError as error:
-            await tell(interaction, str(error))
-            return
-        status, where = await self._answer_here(interaction, conversation)
-        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
-        work = self.bot.engine.rewrite(
-            image.conversation, image.number, prompt, interaction.user.id, ProgressMessage(status), caller
+        await self._interaction_turn(
+            interaction,
+            conversation,
+            "edit",
+            lambda progress, caller: self.bot.engine.rewrite(
+                image.conversation, image.number, prompt, interaction.user.id, progress, caller
+            ),
         )
-        await self.run_turn(work, status, where, guild=conversation["guild_id"], action="edit")
 
     async def edit_region(
         self, interaction: discord.Interaction, image: StoredImage, region: Region, instruction: str
     ) -> None:
         conversation = self.bot.store.conversation(image.conversation)
-        try:
-            caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
-        except TurnError as error:
-            await tell(interaction, str(error))
-            return
-        status, where = await self._answer_here(interaction, conversation)
-        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
-        work = self.bot.engine.edit_region(
-            image.conversation, image.number, region, instruction, interaction.user.id, ProgressMessage(status), caller
+        await self._interaction_turn(
+            interaction,
+            conversation,
+            "region",
+            lambda progress, caller: self.bot.engine.edit_region(
+                image.conversation, image.number, region, instruction, interaction.user.id, progress, caller
+            ),
         )
-        await self.run_turn(work, status, where, guild=conversation["guild_id"], action="region")
 
     async def settle(self, interaction: discord.Interaction, choice: str, turn_id: int) -> None:
         """A member's answer to a turn the bot could not read: add its words to the prompt, or draw them anew."""
@@ -443,6 +437,18 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         if turn["author_id"] is not None and interaction.user.id != turn["author_id"]:
             await tell(interaction, _("Only <@{author}>, who wrote it, can choose.", author=turn["author_id"]))
             return
+        await self._interaction_turn(
+            interaction,
+            conversation,
+            f"unclear-{choice}",
+            lambda progress, caller: self.bot.engine.settle(
+                turn["conversation"], turn_id, choice, interaction.user.id, progress, caller
+            ),
+        )
+
+    async def _interaction_turn(self, interaction: discord.Interaction, conversation: dict, action: str, start) -> None:
+        """A turn a modal or a button starts: the member's limits, a progress message, then the turn and its result.
+        ``start(progress, caller)`` gives the engine's coroutine."""
         try:
             caller = await self.caller(conversation["guild_id"], interaction.user, interaction.channel)
         except TurnError as error:
@@ -450,10 +456,8 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             return
         status, where = await self._answer_here(interaction, conversation)
         caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
-        work = self.bot.engine.settle(
-            turn["conversation"], turn_id, choice, interaction.user.id, ProgressMessage(status), caller
-        )
-        await self.run_turn(work, status, where, guild=conversation["guild_id"], action=f"unclear-{choice}")
+        work = start(ProgressMessage(status), caller)
+        await self.run_turn(work, status, where, guild=conversation["guild_id"], action=action)
 
     # ---------------------------------------------------------------- results
 
