@@ -1,5 +1,6 @@
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,8 @@ from PIL import Image
 
 from atelier.config import Config
 from bot.console import run_console
+from generation.builtin.judge import judge
+from generation.builtin.world import Scene, Thing
 
 
 class Terminal(io.StringIO):
@@ -66,23 +69,41 @@ async def test_each_result_shows_the_model_and_what_it_cost(client, tmp_path):
     assert re.search(r"\| [\d.e-]+ s GPU, ~[\d.e-]+ Wh$", details), details
 
 
-async def test_a_conversation_with_the_builtin_model_draws_at_its_size_and_upscales(trained_client, tmp_path):
+# The README's conversation, at a fixed seed: the test checks the pictures, and a seed makes them the same each run.
+CONVERSATION_SEED = 1
+CIRCLE = Thing("circle", "red", "small", "left")
+STAR = Thing("star", "green", "small", "right")
+
+
+async def test_the_readmes_conversation_with_the_builtin_model_does_what_it_says(trained_client, tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.conversation.engine.new_seed", lambda: CONVERSATION_SEED)
     output, errors = await converse(
         trained_client,
         tmp_path,
-        "a large yellow square in the centre on a blue background",
-        "make the background green",
+        "a small red circle on the left and a green star on the right, on a black background",
+        "make the background blue",
+        "make the circle yellow",
         "/upscale",
         "#1",
     )
     assert errors == ""
-    images = printed_images(output)
-    assert "prompt: a large yellow square in the centre on a green background" in output
-    sizes = {}
-    for number, path in images.items():
-        with Image.open(path) as picture:
-            sizes[number] = picture.size
-    assert sizes == {1: (64, 64), 2: (64, 64), 3: (128, 128)}
+    assert "prompt: a small yellow circle on the left and a green star on the right, on a blue background" in output
+    images = {number: Image.open(path).convert("RGB") for number, path in printed_images(output).items()}
+    assert {number: image.size for number, image in images.items()} == {
+        1: (64, 64),
+        2: (64, 64),
+        3: (64, 64),
+        4: (128, 128),
+    }
+    # On the pixels: each picture has the background, and each object the colour and side, its prompt says.
+    scenes = {
+        1: Scene(things=(CIRCLE, STAR), background="black"),
+        2: Scene(things=(CIRCLE, STAR), background="blue"),
+        3: Scene(things=(replace(CIRCLE, colour="yellow"), STAR), background="blue"),
+    }
+    for number, scene in scenes.items():
+        verdict = judge(images[number], scene)
+        assert verdict.background and all(verdict.colours) and all(verdict.sides), (number, verdict)
     assert "Back to #1" in output
 
 
@@ -133,3 +154,20 @@ async def test_a_line_no_rule_reads_is_offered_to_add_or_to_draw_anew(client, tm
     assert "prompt: a ship sailing past |" in output
     assert sorted(printed_images(output)) == [1, 2, 3]
     assert errors.strip() == "! /add and /new follow a line I could not read as an edit."
+
+
+async def test_model_lists_the_services_models_and_picks_one_for_the_conversation(start_service, tmp_path):
+    async with start_service(models={"shapes": {"path": "builtin:tiny", "steps": 3}}) as service:
+        output, errors = await converse(
+            service, tmp_path, "/model", "/model sdxl", "/model shapes", "a large red circle", "make it blue",
+            "/model builtin:random",
+        )  # fmt: skip
+
+    assert "models: builtin:random (this conversation), shapes" in output
+    assert "model: shapes" in output
+    details = [line for line in output.splitlines() if line.lstrip().startswith("prompt:")]
+    assert len(details) == 2 and all("| shapes |" in line for line in details)
+    assert errors.splitlines() == [
+        "! There is no model called sdxl: the service has builtin:random, shapes.",
+        "! This conversation draws with shapes: start the console again for another model.",
+    ]
