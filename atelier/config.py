@@ -8,6 +8,7 @@ working directory. Secrets can come from the environment instead of the file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,10 @@ DISCORD_TOKEN_ENV = "DISCORD_TOKEN"
 BUILTIN_MODEL = "builtin:tiny"
 RANDOM_MODEL = "builtin:random"
 BUILTIN_MODELS = (BUILTIN_MODEL, RANDOM_MODEL)
+
+
+# How a model of ``[models.NAME]`` may be named: it is typed in Discord and sent in requests.
+MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 
 
 class ConfigError(Exception):
@@ -53,6 +58,24 @@ class ModelConfig(_Section):
     channels_last: bool = True
     compile: Literal["off", "default", "max-autotune", "reduce-overhead"] = "off"
     compile_sizes: list[tuple[int, int]] = [(512, 512)]
+    # Memory the models held at once may take (their weights); the least recently used is let go to make room.
+    memory_budget_gb: float = Field(0.0, ge=0)
+
+
+class NamedModelConfig(_Section):
+    """One more model the service offers under its name (``[models.NAME]``), loaded when first asked for."""
+
+    path: str
+    config: str = ""
+    # Sampling this model was made for; unset: what its folder declares, then [defaults].
+    width: int | None = Field(None, ge=64)
+    height: int | None = Field(None, ge=64)
+    steps: int | None = Field(None, ge=1)
+    guidance: float | None = Field(None, ge=0)
+    strength: float | None = Field(None, gt=0, le=1)
+
+    def sampling_defaults(self) -> dict:
+        return {name: getattr(self, name) for name in DefaultsConfig.model_fields if getattr(self, name) is not None}
 
 
 class BatchingConfig(_Section):
@@ -113,6 +136,10 @@ class BotConfig(_Section):
     variations: int = Field(2, ge=1, le=4)
     max_attachment_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     thread_archive_minutes: Literal[60, 1440, 4320, 10080] = 1440
+    public_url: str = ""
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8766, ge=0, le=65535)
+    mask_link_minutes: int = Field(15, ge=1, le=1440)
 
 
 class StudioConfig(_Section):
@@ -154,6 +181,7 @@ class LoggingConfig(_Section):
 class Config(_Section):
     service: ServiceConfig = ServiceConfig()
     model: ModelConfig = ModelConfig()
+    models: dict[str, NamedModelConfig] = {}
     defaults: DefaultsConfig = DefaultsConfig()
     limits: LimitsConfig = LimitsConfig()
     batching: BatchingConfig = BatchingConfig()
@@ -167,17 +195,11 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _defaults_within_limits(self) -> Config:
-        defaults, limits = self.defaults, self.limits
-        for side in ("width", "height"):
-            value = getattr(defaults, side)
-            if not limits.min_side <= value <= limits.max_side or value % 8:
-                raise ValueError(
-                    f"[defaults] {side} = {value} must be a multiple of 8 between [limits] min_side and max_side"
-                )
-        if defaults.steps > limits.max_steps:
-            raise ValueError(f"[defaults] steps = {defaults.steps} is above [limits] max_steps")
-        if defaults.guidance > limits.max_guidance:
-            raise ValueError(f"[defaults] guidance = {defaults.guidance} is above [limits] max_guidance")
+        _check_within_limits("[defaults]", self.defaults.model_dump(), self.limits)
+        for name, model in self.models.items():
+            if not MODEL_NAME.fullmatch(name):
+                raise ValueError(f"[models.{name}]: a model's name is 1-32 lower-case letters, digits, '-', '_' or '.'")
+            _check_within_limits(f"[models.{name}]", model.sampling_defaults(), self.limits)
         return self
 
     def with_overrides(self, **sections: dict[str, object]) -> Config:
@@ -186,6 +208,19 @@ class Config(_Section):
         for section, values in sections.items():
             data[section].update(values)
         return Config.model_validate(data)
+
+
+def _check_within_limits(section: str, defaults: dict, limits: LimitsConfig) -> None:
+    for side in ("width", "height"):
+        value = defaults.get(side)
+        if value is not None and (not limits.min_side <= value <= limits.max_side or value % 8):
+            raise ValueError(
+                f"{section} {side} = {value} must be a multiple of 8 between [limits] min_side and max_side"
+            )
+    if defaults.get("steps", 0) > limits.max_steps:
+        raise ValueError(f"{section} steps = {defaults['steps']} is above [limits] max_steps")
+    if defaults.get("guidance", 0) > limits.max_guidance:
+        raise ValueError(f"{section} guidance = {defaults['guidance']} is above [limits] max_guidance")
 
 
 def _resolve_paths(config: Config, base: Path) -> Config:
@@ -199,17 +234,25 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     model = config.model.model_copy(
         update={key: resolve(getattr(config.model, key)) for key in ("path", "config", "cache_dir")}
     )
+    models = {
+        name: named.model_copy(update={key: resolve(getattr(named, key)) for key in ("path", "config")})
+        for name, named in config.models.items()
+    }
     provenance = config.provenance.model_copy(
         update={key: resolve(getattr(config.provenance, key)) for key in ("cert_chain", "private_key", "trust_anchors")}
     )
     bot = config.bot.model_copy(update={key: resolve(getattr(config.bot, key)) for key in ("database", "console_dir")})
-    return config.model_copy(update={"service": service, "model": model, "provenance": provenance, "bot": bot})
+    return config.model_copy(
+        update={"service": service, "model": model, "models": models, "provenance": provenance, "bot": bot}
+    )
 
 
 def _describe(error: ValidationError, source: str) -> str:
     first = error.errors()[0]
     location = [str(part) for part in first["loc"]]
-    if len(location) >= 2:
+    if len(location) >= 3 and location[0] == "models":
+        where = f"[models.{location[1]}] {'.'.join(location[2:])}"
+    elif len(location) >= 2:
         where = f"[{location[0]}] {'.'.join(location[1:])}"
     elif location:
         where = f"[{location[0]}]"

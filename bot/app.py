@@ -9,7 +9,7 @@ import discord
 import yarl
 from discord.ext import commands
 
-from atelier.config import Config, ConfigError, DefaultsConfig
+from atelier.config import Config, ConfigError
 from atelier.logs import get_logger
 from bot.conversation.engine import Conversations
 from bot.exts import walk_extensions
@@ -17,8 +17,9 @@ from bot.i18n import CatalogTranslator, _
 from bot.interactions import SOMETHING_WRONG, begin, tell
 from bot.launcher import service_url
 from bot.lifecycle import cancel_on_stop_signals
+from bot.models import ModelCatalog
 from bot.moderation_gate import PromptGate, build_moderator
-from bot.service_client import GenerationClient, ServiceRejected, ServiceUnavailable
+from bot.service_client import GenerationClient
 from bot.storage import BotStore
 from bot.studio.store import StudioStore
 from bot.studio.studio import Studio
@@ -62,22 +63,11 @@ class AtelierBot(commands.Bot):
             await self.load_extension(extension)
         synced = await self.tree.sync()
         log.info("commands.synced", count=len(synced))
-        await self.adopt_service_defaults()
+        await self.catalog.refresh(self.engine.client)
 
-    async def adopt_service_defaults(self) -> None:
-        """Size pictures and count steps as the service does: a model may declare its own defaults (the built-in
-        one draws at 64x64), and the service reports those it runs with."""
-        try:
-            health = await self.engine.client.health()
-        except (ServiceUnavailable, ServiceRejected) as exc:
-            log.warning("service.defaults_unknown", error=str(exc))
-            return
-        known = DefaultsConfig.model_fields
-        reported = {key: value for key, value in health.get("defaults", {}).items() if key in known}
-        if reported:
-            self.config = self.config.with_overrides(defaults=reported)
-            self.studio.defaults = self.config.defaults
-            log.info("service.defaults", **reported)
+    @property
+    def catalog(self) -> ModelCatalog:
+        return self.studio.catalog
 
     async def on_ready(self) -> None:
         for guild in self.guilds:
@@ -108,7 +98,7 @@ def build_bot(
         output.detector(config.moderation.output_check == "auto"),
         config.moderation.output_action,
     )
-    studio = Studio(StudioStore(store.db), config.studio, config.defaults)
+    studio = Studio(StudioStore(store.db), config.studio, ModelCatalog(config.defaults))
     engine = Conversations(store, client, config.bot, uploads, gate, studio)
     return AtelierBot(config, engine, gate, studio, **options)
 

@@ -3,7 +3,8 @@
 The first line is the first prompt; every later line is a turn, exactly as in a Discord thread ("make it
 night", "#1", "undo", "new: a red car"). Lines starting with "/" mirror the buttons: /variations [n],
 /reroll [n], /upscale [n], /provenance [n], /quit; after a line it could not read as an edit, /add adds it to the
-prompt as written and /new draws it as a new image. Each image is saved and printed as "#3 /abs/path/3.png".
+prompt as written and /new draws it as a new image. /model lists the service's models, and /model NAME before the
+first prompt draws the conversation with that one. Each image is saved and printed as "#3 /abs/path/3.png".
 Works with piped input too.
 """
 
@@ -22,7 +23,7 @@ from bot.service_client import GenerationClient, JobStatus, ServiceRejected, Ser
 from bot.storage import BotStore
 from moderation import output
 
-COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "add", "new", "quit", "exit", "help")
+COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "add", "new", "model", "quit", "exit", "help")
 
 
 class Console:
@@ -63,6 +64,9 @@ class Console:
         if name == "help" or name not in COMMANDS:
             print(__doc__.split("\n\n", 1)[1].strip(), file=self.out, flush=True)
             return True
+        if name == "model":
+            await self._model(argument.strip())
+            return True
         if name in ("add", "new"):
             if self.unclear is None:
                 raise TurnError("/add and /new follow a line I could not read as an edit.")
@@ -87,6 +91,27 @@ class Console:
             result = await action[name](self.conversation, number, None, self._progress)
         self._show(result)
         return True
+
+    async def _model(self, name: str) -> None:
+        """List the service's models (the conversation's marked), or choose one before the first prompt."""
+        try:
+            models = await self.engine.client.models()
+        except (ServiceUnavailable, ServiceRejected) as exc:
+            raise TurnError(f"The service's models could not be read: {exc}") from exc
+        names = [model.name for model in models]
+        chosen = self.engine.store.conversation_model(self.conversation) or next(
+            (model.name for model in models if model.default), None
+        )
+        if not name:
+            shown = ", ".join(f"{each} (this conversation)" if each == chosen else each for each in names)
+            print(f"models: {shown}", file=self.out, flush=True)
+            return
+        if name not in names:
+            raise TurnError(f"There is no model called {name}: the service has {', '.join(names)}.")
+        if self.engine.store.count(self.conversation) and name != chosen:
+            raise TurnError(f"This conversation draws with {chosen}: start the console again for another model.")
+        self.engine.store.set_conversation_model(self.conversation, name)
+        print(f"model: {name}", file=self.out, flush=True)
 
     async def _provenance(self, number: int) -> None:
         image = self.engine.image(self.conversation, number)

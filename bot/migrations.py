@@ -224,3 +224,16 @@ def m007_message_claims(db: Database) -> None:
     """Which run of the bot claimed each member message, the message showing its progress, and whether it was
     answered: a message claimed by a run that stopped before answering is answered by the next."""
     _add_missing(db, "handled_messages", {"process": str, "status_id": int, "answered": int})
+
+
+@migrations()
+def m008_conversation_models(db: Database) -> None:
+    """The service's model each conversation draws with (empty: the service's default)."""
+    _add_missing(db, "conversations", {"model": str})
+
+
+@migrations()
+def m009_mask_links(db: Database) -> None:
+    """The secret that signs mask-page links, and the links used already (each works once)."""
+    db["secrets"].create({"name": str, "value": str}, pk="name", if_not_exists=True)
+    db["used_links"].create({"nonce": str, "used_at": float}, pk="nonce", if_not_exists=True)

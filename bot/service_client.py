@@ -103,6 +103,19 @@ class JobStatus:
         return self.state, self.queue_position, self.step
 
 
+@dataclass(frozen=True)
+class ServiceModel:
+    """A model the service offers (``GET /v1/models``), with the sampling a request that leaves it out gets."""
+
+    name: str
+    default: bool = False
+    defaults: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, body: dict) -> ServiceModel:
+        return cls(name=body["name"], default=bool(body.get("default")), defaults=body.get("defaults") or {})
+
+
 Progress = Callable[[JobStatus], Awaitable[None]]
 Waiting = Callable[[], Awaitable[None]]
 
@@ -194,6 +207,11 @@ class GenerationClient:
 
     async def health(self) -> dict:
         return await self._json("GET", "/healthz")
+
+    async def models(self) -> list[ServiceModel]:
+        """The service's models, the default one first."""
+        body = await self._json("GET", "/v1/models")
+        return [ServiceModel.from_json(model) for model in body["models"]]
 
     async def generate(
         self,

@@ -8,6 +8,8 @@ so a restart loses nothing and any earlier image can be branched from.
 from __future__ import annotations
 
 import json
+import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,6 +351,33 @@ class BotStore:
                 [surface, since, since],
             )
         )
+
+    def secret(self, name: str) -> bytes:
+        """A random secret of this bot, made on first use and kept (it signs links the bot gives out)."""
+        rows = list(self.db["secrets"].rows_where("name = ?", [name], limit=1))
+        if rows:
+            return bytes.fromhex(rows[0]["value"])
+        self.db["secrets"].insert({"name": name, "value": secrets.token_hex(32)}, ignore=True)
+        return self.secret(name)
+
+    def link_used(self, nonce: str) -> bool:
+        return self.db["used_links"].count_where("nonce = ?", [nonce]) > 0
+
+    def use_link(self, nonce: str) -> bool:
+        """Mark a one-time link used; False when it was already."""
+        try:
+            self.db["used_links"].insert({"nonce": nonce, "used_at": time.time()})
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def set_conversation_model(self, conversation: str, model: str) -> None:
+        self.db["conversations"].update(conversation, {"model": model})
+
+    def conversation_model(self, conversation: str) -> str | None:
+        """The service's model a conversation draws with (None: the service's default)."""
+        row = self.conversation(conversation)
+        return row.get("model") if row else None
 
     def set_opening_state(self, conversation: str, state: PromptState) -> None:
         self.db["conversations"].update(conversation, {"state": json.dumps(state.to_json())})

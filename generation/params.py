@@ -28,6 +28,8 @@ class _Params(BaseModel):
     guidance: float | None = None
     seed: StrictInt | None = None
     count: StrictInt = 1
+    # A model of the service by name (``GET /v1/models``); unset: the default one.
+    model: StrictStr | None = None
     wait: StrictBool = True
     # With wait, a client that hangs up cancels its job unless it asks to keep it.
     keep: StrictBool = False

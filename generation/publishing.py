@@ -28,7 +28,7 @@ class Publisher:
         blobs: BlobStore,
         provenance: Provenance,
         database: DatabaseThread,
-        model: str,
+        default_model: str,
         workers: int,
         compress_level: int,
     ) -> None:
@@ -36,7 +36,7 @@ class Publisher:
         self.blobs = blobs
         self.provenance = provenance
         self.database = database
-        self.model = model
+        self.default_model = default_model
         self.compress_level = compress_level
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
 
@@ -70,11 +70,12 @@ class Publisher:
     ) -> tuple[dict, ImageResult]:
         spec = job.spec
         seed = spec.sampling.seeds[index]
-        parameters = _parameters(job, seed, self.model)
+        model = spec.model or self.default_model
+        parameters = _parameters(job, seed, model)
         signed = self.provenance.sign(
             encode_png(picture, self.compress_level),
             title=f"atelier-{job.id}-{index + 1}.png",
-            model=self.model,
+            model=model,
             parameters=parameters,
             description=spec.sampling.prompt if self.provenance.include_prompt else "edited with a text prompt",
             ingredient=ingredient,
@@ -90,7 +91,7 @@ class Publisher:
             "job": job.id,
             "parent": parameters.get("parent"),
             "created_at": time.time(),
-            "model": self.model,
+            "model": model,
             "prompt": parameters["prompt"],
             "negative_prompt": parameters["negative_prompt"],
             "seed": seed,

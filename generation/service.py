@@ -6,11 +6,19 @@ import ipaddress
 
 from aiohttp import web
 
-from atelier.config import Config
+from atelier.config import Config, DefaultsConfig, ModelConfig
 from atelier.logs import get_logger
 from generation.api.app import create_app
 from generation.backends.diffusers import DiffusersBackend
-from generation.backends.loader import LoadedModel, ModelLoadError, load_model
+from generation.backends.loader import (
+    LoadedModel,
+    ModelLoadError,
+    declared_defaults,
+    load_model,
+    model_source,
+    weights_on_disk,
+)
+from generation.backends.shelf import ModelShelf, ShelfEntry
 from generation.provenance import Provenance, ProvenanceSetupError, signing_material
 
 log = get_logger("generation.service")
@@ -37,23 +45,67 @@ def check_exposure(config: Config) -> None:
         )
 
 
-def make_backend(config: Config, model: LoadedModel) -> DiffusersBackend:
+def _backend(config: Config, model: LoadedModel) -> DiffusersBackend:
     batching = config.batching
     backend = DiffusersBackend(model, batching.max_batch, batching.max_batch_pixels, config.model.keep_latents)
     backend.optimise_for_cuda(config.model.channels_last, config.model.compile, config.model.compile_sizes)
     return backend
 
 
-def with_model_defaults(config: Config, model: LoadedModel) -> Config:
-    """The configuration with the sampling defaults the model declares (its native size, ...) in place of
-    [defaults]: the built-in model draws at 64x64 unless asked otherwise, other checkpoints keep [defaults]."""
-    return config.with_overrides(defaults=model.declared_defaults) if model.declared_defaults else config
+def model_defaults(config: Config, *layers: dict) -> DefaultsConfig:
+    """[defaults], under what a model's folder declares, under what its own section sets."""
+    merged = config.defaults.model_dump()
+    for layer in layers:
+        merged.update(layer)
+    return DefaultsConfig.model_validate(merged)
 
 
-def load(config: Config) -> tuple[Config, DiffusersBackend]:
-    """The loaded model's backend, and the configuration the service runs with around it."""
+def _named_model(config: Config, name: str) -> ModelConfig:
+    named = config.models[name]
+    return config.model.model_copy(update={"path": named.path, "config": named.config})
+
+
+def shelf_entries(config: Config, default: LoadedModel) -> list[ShelfEntry]:
+    """The default model (loaded) and every ``[models.NAME]``, checked on disk but not loaded."""
+    if default.name in config.models:
+        raise ModelLoadError(f"[models.{default.name}] has the default model's name; choose another")
+    entries = [ShelfEntry(default.name, model_defaults(config, default.declared_defaults))]
+    data_dir = config.service.data_dir
+    for name, named in config.models.items():
+        try:
+            source = model_source(_named_model(config, name), data_dir)
+        except ModelLoadError as exc:
+            raise ModelLoadError(f"[models.{name}]: {exc}") from None
+        declared = declared_defaults(source) if source.is_dir() else {}
+        disk = weights_on_disk(source) if source.exists() else 0
+        entries.append(ShelfEntry(name, model_defaults(config, declared, named.sampling_defaults()), disk))
+    return entries
+
+
+def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
+    """The service's models around the loaded default one; ``config`` has the operator's own [defaults]."""
+
+    def load(name: str) -> DiffusersBackend:
+        # The default model comes back this way after the memory budget let it go.
+        source = config.model if name == model.name else _named_model(config, name)
+        return _backend(config, load_model(source, config.service.data_dir, name=name))
+
+    return ModelShelf(
+        shelf_entries(config, model),
+        _backend(config, model),
+        load,
+        device=model.device,
+        max_batch=config.batching.max_batch,
+        max_batch_pixels=config.batching.max_batch_pixels,
+        budget_bytes=int(config.model.memory_budget_gb * 2**30),
+    )
+
+
+def load_models(config: Config) -> ModelShelf:
+    """The service's models: the default one loaded, the others checked and loaded when first asked for."""
     try:
         model = load_model(config.model, config.service.data_dir)
+        shelf = make_backend(config, model)
     except ModelLoadError as exc:
         raise StartupError(str(exc)) from None
     log.info(
@@ -63,9 +115,9 @@ def load(config: Config) -> tuple[Config, DiffusersBackend]:
         device=model.device,
         dtype=str(model.dtype),
         declared_defaults=model.declared_defaults,
+        models=list(shelf.entries),
     )
-    config = with_model_defaults(config, model)
-    return config, make_backend(config, model)
+    return shelf
 
 
 def load_provenance(config: Config) -> Provenance:
@@ -82,5 +134,4 @@ def build_service(config: Config) -> web.Application:
         config.service.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StartupError(f"data dir unusable: {config.service.data_dir}: {exc.strerror}") from None
-    config, backend = load(config)
-    return create_app(config, backend, load_provenance(config))
+    return create_app(config, load_models(config), load_provenance(config))

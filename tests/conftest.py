@@ -14,7 +14,7 @@ from atelier.config import BUILTIN_MODEL, RANDOM_MODEL, Config, ModelConfig
 from atelier.logs import configure_logging
 from generation.api.app import create_app
 from generation.backends.loader import LoadedModel, load_model
-from generation.service import load_provenance, make_backend, with_model_defaults
+from generation.service import load_provenance, make_backend
 
 torch.set_num_threads(1)
 configure_logging("warning")
@@ -43,11 +43,11 @@ def service_config(data_dir: Path, **sections: dict) -> Config:
 
 
 @contextlib.asynccontextmanager
-async def serve(model: LoadedModel, data_dir: Path, **sections):
+async def serve(loaded: LoadedModel, data_dir: Path, **sections):
     """A fresh app around an already-loaded model, with the defaults the model declares, as the service runs."""
-    config = with_model_defaults(service_config(data_dir, **sections), model)
+    config = service_config(data_dir, **sections)
     config.service.data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(config, make_backend(config, model), load_provenance(config))
+    app = create_app(config, make_backend(config, loaded), load_provenance(config))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 

@@ -917,6 +917,26 @@ class DiscordEmulator:
     ) -> Interaction:
         """Run ``command_path`` ("imagine", or "atelier rules preset" for a subcommand) with ``options``, from a
         member whose Discord speaks ``locale``."""
+        data = self._command_data(command_path, options)
+        return await self._interact(user_id, channel_id or self.channel_id, 2, data, locale=locale)
+
+    async def autocomplete(
+        self, user_id: str, command_path: str, focused: str, channel_id: str | None = None, **options
+    ) -> list[dict]:
+        """The choices the bot offers while a member types ``options[focused]`` in ``command_path``."""
+        data = self._command_data(command_path, options)
+        values = data["options"]
+        while values and values[0]["type"] in (1, 2):  # into the subcommand
+            values = values[0]["options"]
+        for value in values:
+            if value["name"] == focused:
+                value["focused"] = True
+        interaction = await self._interact(user_id, channel_id or self.channel_id, 4, data)
+        await asyncio.wait_for(interaction.done.wait(), 10)
+        assert interaction.responded["type"] == 8, interaction.responded
+        return interaction.responded["data"]["choices"]
+
+    def _command_data(self, command_path: str, options: dict) -> dict:
         top, *path = command_path.split()
         command = self._command(top)
         resolved: dict = {}
@@ -947,7 +967,7 @@ class DiscordEmulator:
             data["guild_id"] = command["guild_id"]
         if resolved:
             data["resolved"] = resolved
-        return await self._interact(user_id, channel_id or self.channel_id, 2, data, locale=locale)
+        return data
 
     async def message_menu(self, user_id: str, name: str, message_id: str, locale: str = "en-US") -> Interaction:
         command = self._command(name)

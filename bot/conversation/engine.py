@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from atelier.config import BotConfig
 from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
-from bot.conversation.regions import Region
+from bot.conversation.regions import Area, region_from_json
 from bot.conversation.understanding import (
     MAX_ZOOM,
     REGION_STRENGTH,
@@ -91,6 +91,7 @@ REGION_NAMES = {
     "bottom centre": N_("bottom centre"),
     "bottom right": N_("bottom right"),
     "border": N_("border"),
+    "painted area": N_("painted area"),
 }
 
 
@@ -125,13 +126,13 @@ def _multiple_of_8(value: float) -> int:
     return max(8, round(value / 8) * 8)
 
 
-def shown_region(region: Region) -> str:
+def shown_region(region: Area) -> str:
     """The region's parts in the member's language ("top left + centre"), without saying whether it is inverted."""
     named = region.inverted() if region.outside else region
     return " + ".join(_(REGION_NAMES[part]) for part in named.name.split(" + "))
 
 
-def where(understood: str, region: Region) -> str:
+def where(understood: str, region: Area) -> str:
     """What was understood, and the part of the picture it is limited to."""
     if region.outside:
         return _("{edit}, everywhere but the {region}", edit=understood, region=shown_region(region))
@@ -191,9 +192,11 @@ class _Run:
     guidance: float | None = None
     scale: int | None = None
     # An edit limited to this part of the parent (the rest is kept exactly).
-    region: Region | None = None
+    region: Area | None = None
     # Pixels (left, top, right, bottom) added around the parent, drawn anew while the parent is kept exactly.
     extend: tuple[int, int, int, int] | None = None
+    # The service's model for it, by name (None: the service's default).
+    model: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -202,6 +205,7 @@ class _Run:
             "parent": self.parent.number if self.parent is not None else None,
             "region": self.region.to_json() if self.region is not None else None,
             "extend": list(self.extend) if self.extend is not None else None,
+            "model": self.model,
         }
 
     @classmethod
@@ -213,8 +217,9 @@ class _Run:
             **{name: data[name] for name in _RUN_VALUES},
             state=PromptState.from_json(data["state"]),
             parent=parent,
-            region=Region.from_json(data["region"]) if data.get("region") else None,
+            region=region_from_json(data["region"]) if data.get("region") else None,
             extend=tuple(data["extend"]) if data.get("extend") else None,
+            model=data.get("model"),
         )
 
 
@@ -252,7 +257,7 @@ class Gate(Protocol):
 class Studio(Protocol):
     """A server's limits, queue and accounting around each job of one of its members."""
 
-    def fit(self, caller: Caller, request: Request) -> Fitted: ...
+    def fit(self, caller: Caller, request: Request, model: str | None = None) -> Fitted: ...
 
     def slot(
         self, caller: Caller, *, label: str, conversation: str, on_position=None
@@ -300,13 +305,17 @@ class Conversations:
         steps: int | None = None,
         guidance: float | None = None,
         upload: Upload | None = None,
+        model: str | None = None,
         progress: Progress | None = None,
         caller: Caller | None = None,
     ) -> TurnResult:
-        """``/imagine``: a new image from a prompt, or from an attached picture when there is one."""
+        """``/imagine``: a new image from a prompt, or from an attached picture when there is one. ``model``: the
+        service's model this conversation draws with from now on (None: the service's default)."""
         state = PromptState.start(prompt, negative)
         # Kept even if this first image fails, so that "add a clay pot" still edits this prompt.
         self.store.set_opening_state(conversation, state)
+        if model is not None:
+            self.store.set_conversation_model(conversation, model)
         options = {"seed": seed, "count": count, "steps": steps, "guidance": guidance}
         if upload is not None:
             start = await self._register_upload(conversation, author_id, upload, state)
@@ -434,7 +443,7 @@ class Conversations:
         self,
         conversation: str,
         number: int,
-        region: Region,
+        region: Area,
         instruction: str,
         author_id: int | None,
         progress=None,
@@ -640,6 +649,8 @@ class Conversations:
         caller: Caller | None = None,
     ) -> TurnResult:
         started = time.perf_counter()
+        # A conversation keeps its model: every edit is drawn by the model that drew what it edits.
+        run = replace(run, model=self.store.conversation_model(conversation))
         run, notes = self._fit(run, caller)
         cleared = self.gate.check(
             conversation=conversation,
@@ -721,6 +732,7 @@ class Conversations:
             "count": run.count,
             "steps": run.steps,
             "guidance": run.guidance,
+            "model": run.model,
             "idempotency_key": request,
             "waiting": waiting,
         }
@@ -864,7 +876,9 @@ class Conversations:
                     )
                 )
             width = height = None
-        fitted = self.studio.fit(caller, Request(width=width, height=height, steps=run.steps, count=run.count))
+        fitted = self.studio.fit(
+            caller, Request(width=width, height=height, steps=run.steps, count=run.count), run.model
+        )
         request = fitted.request
         if run.parent is None:
             run = replace(run, width=request.width, height=request.height)
@@ -898,7 +912,7 @@ def _inspect_upload(data: bytes) -> tuple[str, int, int]:
     return mime, width, height
 
 
-def _mask_png(region: Region, width: int, height: int) -> bytes:
+def _mask_png(region: Area, width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     region.mask(width, height).save(buffer, format="PNG")
     return buffer.getvalue()

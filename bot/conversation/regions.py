@@ -66,6 +66,35 @@ class Region:
         return soften(self.hard_mask(width, height))
 
 
+@dataclass(frozen=True)
+class PaintedArea:
+    """The part of a picture a member painted over on the mask page: a greyscale mask kept beside the uploads,
+    white where to repaint, at any size (it is scaled to the picture)."""
+
+    path: str
+    name = "painted area"
+    outside = False
+
+    def to_json(self) -> dict:
+        return {"painted": self.path}
+
+    def hard_mask(self, width: int, height: int) -> np.ndarray:
+        with Image.open(self.path) as painted:
+            scaled = painted.convert("L").resize((width, height), Image.Resampling.NEAREST)
+        return np.asarray(scaled) >= 128
+
+    def mask(self, width: int, height: int) -> Image.Image:
+        return soften(self.hard_mask(width, height))
+
+
+# Where an edit may change the picture: named parts, or what the member painted.
+Area = Region | PaintedArea
+
+
+def region_from_json(data: dict) -> Area:
+    return PaintedArea(data["painted"]) if "painted" in data else Region.from_json(data)
+
+
 def soften(inside: np.ndarray) -> Image.Image:
     """A greyscale mask: 255 deep inside, fading to 1 at the region's edge over a few pixels, 0 outside.
 

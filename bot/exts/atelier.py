@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.exts.moderation import ModerationAdmin
-from bot.exts.studio import StudioAdmin
+from bot.exts.studio import ModelsAdmin, StudioAdmin
 from bot.i18n import N_, _
 from bot.interactions import is_manager, tell
 
@@ -20,7 +20,12 @@ NOT_ALLOWED = N_("You need the Manage Server permission to change Atelier's sett
 
 
 class Atelier(
-    ModerationAdmin, StudioAdmin, commands.GroupCog, group_name="atelier", group_description="Atelier's server settings"
+    ModerationAdmin,
+    StudioAdmin,
+    ModelsAdmin,
+    commands.GroupCog,
+    group_name="atelier",
+    group_description="Atelier's server settings",
 ):
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot

@@ -8,10 +8,11 @@ import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
-from atelier.config import DefaultsConfig, StudioConfig
+from atelier.config import StudioConfig
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.i18n import _
+from bot.models import ModelCatalog
 from bot.service_client import JobStatus
 from bot.studio.budget import Allowance, Spent, day_start
 from bot.studio.fair_queue import FairQueue, Ticket
@@ -34,14 +35,14 @@ class Studio:
         self,
         store: StudioStore,
         settings: StudioConfig,
-        defaults: DefaultsConfig,
+        catalog: ModelCatalog,
         clock: Callable[[], datetime.datetime] = utc_now,
     ) -> None:
         self.store = store
         self.settings = settings
         self.limits = Limits.from_config(settings)
-        # The service's defaults (the same config file): what a request that names no size or steps gets.
-        self.defaults = defaults
+        # The service's models: what a request that names no size or steps gets on each.
+        self.catalog = catalog
         self.clock = clock
         self._queues: dict[int, FairQueue] = {}
 
@@ -83,11 +84,12 @@ class Studio:
 
     # ---------------------------------------------------------------- around each job (called by the engine)
 
-    def fit(self, caller: Caller, request: Request) -> Fitted:
+    def fit(self, caller: Caller, request: Request, model: str | None = None) -> Fitted:
         self.check_budget(caller)
-        if request.width is None and max(self.defaults.width, self.defaults.height) > caller.limits.max_side:
-            request = replace(request, width=self.defaults.width, height=self.defaults.height)
-        return fit(request, caller.limits, caller.tier, self.defaults.steps)
+        defaults = self.catalog.defaults(model)
+        if request.width is None and max(defaults.width, defaults.height) > caller.limits.max_side:
+            request = replace(request, width=defaults.width, height=defaults.height)
+        return fit(request, caller.limits, caller.tier, defaults.steps)
 
     def check_budget(self, caller: Caller) -> None:
         """``TurnError`` with the time budgets start again, once the member's day is spent."""

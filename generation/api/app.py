@@ -13,9 +13,9 @@ from generation.api import keys
 from generation.api.middlewares import bearer_auth, json_errors
 from generation.api.requests import JSON_OVERHEAD
 from generation.api.routes import ROUTES
+from generation.backends.shelf import ModelShelf
 from generation.database import DatabaseThread
 from generation.energy import EnergyMeter
-from generation.jobs.backend import Backend
 from generation.jobs.inputs import InputLoader
 from generation.jobs.log import JobLog
 from generation.jobs.queue import JobQueue
@@ -37,7 +37,7 @@ def _report_worker_end(task: asyncio.Task) -> None:
         log.critical("worker.died", exc_info=task.exception())
 
 
-def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.Application:
+def create_app(config: Config, backend: ModelShelf, provenance: Provenance) -> web.Application:
     """The service around an already-loaded backend and signer (loading them is the caller's job)."""
     middlewares = [json_errors]
     if config.service.token:
@@ -59,7 +59,7 @@ def create_app(config: Config, backend: Backend, provenance: Provenance) -> web.
         blobs,
         provenance,
         database,
-        backend.name,
+        backend.default_name,
         config.service.publish_workers,
         config.service.png_compression,
     )

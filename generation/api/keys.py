@@ -7,8 +7,8 @@ import asyncio
 from aiohttp import web
 
 from atelier.config import Config
+from generation.backends.shelf import ModelShelf
 from generation.database import DatabaseThread
-from generation.jobs.backend import Backend
 from generation.jobs.queue import JobQueue
 from generation.jobs.worker import Worker
 from generation.metrics import Metrics
@@ -16,7 +16,7 @@ from generation.provenance import Provenance
 from generation.store import BlobStore, ImageStore
 
 CONFIG = web.AppKey("config", Config)
-BACKEND = web.AppKey("backend", Backend)
+BACKEND = web.AppKey("backend", ModelShelf)
 PROVENANCE = web.AppKey("provenance", Provenance)
 STORE = web.AppKey("store", ImageStore)
 BLOBS = web.AppKey("blobs", BlobStore)

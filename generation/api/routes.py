@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import math
+from dataclasses import replace
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -59,7 +60,8 @@ def _job_json(request: web.Request, job: Job) -> dict:
         "step": job.step,
         "total_steps": job.total_steps,
         "queue_position": queue.position(job),
-        "model": request.app[keys.BACKEND].name,
+        # Jobs recorded by an older release may have no spec, and those before several models no model.
+        "model": getattr(job.spec, "model", "") or request.app[keys.BACKEND].default_name,
         "usage": job.usage.to_json(),
     }
     if job.state is JobState.RUNNING and job.cancel_requested:
@@ -171,20 +173,19 @@ async def _queue(queue: JobQueue, job: Job) -> Job:
 
 
 async def generate(request: web.Request) -> web.Response:
-    config = request.app[keys.CONFIG]
+    limits = request.app[keys.CONFIG].limits
     params = parse_params(GenerateParams, await json_body(request))
+    model = request.app[keys.BACKEND].resolve(params.model)
+    defaults = request.app[keys.BACKEND].defaults(model)
     key = _idempotency_key(request)
     async with _submitting(request, key):
         job = repeated = await _repeated(request, key, request_hash := _request_hash(request, params, {}))
         if job is None:
             spec = GenerateSpec(
-                sampling=sampling(params, config.defaults, config.limits),
-                width=check_side(
-                    "width", config.defaults.width if params.width is None else params.width, config.limits
-                ),
-                height=check_side(
-                    "height", config.defaults.height if params.height is None else params.height, config.limits
-                ),
+                sampling=sampling(params, defaults, limits),
+                width=check_side("width", defaults.width if params.width is None else params.width, limits),
+                height=check_side("height", defaults.height if params.height is None else params.height, limits),
+                model=model,
             )
             job = await _submit(request, spec, key, request_hash)
     return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
@@ -201,6 +202,8 @@ async def edit(request: web.Request) -> web.Response:
     else:
         data = await json_body(request, accepted="application/json or multipart/form-data")
     params = parse_params(EditParams, data, where)
+    model = request.app[keys.BACKEND].resolve(params.model)
+    defaults = request.app[keys.BACKEND].defaults(model)
     if params.mask is not None:
         if "mask" in files:
             raise invalid("mask", "mask was sent both as a part and in params; send it once")
@@ -212,11 +215,9 @@ async def edit(request: web.Request) -> web.Response:
     async with _submitting(request, key):
         job = repeated = await _repeated(request, key, request_hash)
         if job is None:
-            sampled, strength = edit_strength(
-                params, sampling(params, config.defaults, limits), config.defaults, limits
-            )
+            sampled, strength = edit_strength(params, sampling(params, defaults, limits), defaults, limits)
             request.app[keys.QUEUE].ensure_room()
-            spec = await _edit_spec(request, params, files, digests, sampled, strength)
+            spec = replace(await _edit_spec(request, params, files, digests, sampled, strength), model=model)
             job = await _submit(request, spec, key, request_hash)
     return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
 
@@ -425,12 +426,20 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if working else "worker stopped",
         "version": __version__,
         **app[keys.BACKEND].describe(),
-        # What a request that leaves them out gets (the model's own, where it declares them).
-        "defaults": app[keys.CONFIG].defaults.model_dump(),
+        # What a request that leaves them out gets (the default model's own, where it declares them).
+        "defaults": app[keys.BACKEND].defaults(app[keys.BACKEND].default_name).model_dump(),
         "queue_depth": app[keys.QUEUE].depth,
         "provenance": "development CA (untrusted)" if app[keys.PROVENANCE].material.development else "configured",
     }
     return web.json_response(body, status=200 if working else 503)
+
+
+async def models(request: web.Request) -> web.Response:
+    shelf = request.app[keys.BACKEND]
+    budget = shelf.budget_bytes
+    return web.json_response(
+        {"models": shelf.listing(), "memory_budget_mb": round(budget / 2**20, 1) if budget else None}
+    )
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -446,6 +455,7 @@ ROUTES = [
     web.delete("/v1/jobs/{job}", cancel_job),
     web.get("/v1/images/{id}", image_file),
     web.get("/v1/images/{id}/provenance", image_provenance),
+    web.get("/v1/models", models),
     web.get("/healthz", healthz),
     web.get("/metrics", metrics),
 ]

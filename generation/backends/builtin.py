@@ -107,9 +107,14 @@ def build_builtin_pipeline(work_dir: Path) -> StableDiffusionPipeline:
     )
 
 
+def cached_model_dir(cache_dir: Path) -> Path:
+    """Where the built-in model is cached in ``cache_dir`` (it may not be built yet)."""
+    return cache_dir / f"builtin-tiny-v{BUILTIN_VERSION}"
+
+
 def builtin_model_dir(cache_dir: Path) -> Path:
     """The cached built-in model, built on first use. The folder is complete or absent, never partial."""
-    target = cache_dir / f"builtin-tiny-v{BUILTIN_VERSION}"
+    target = cached_model_dir(cache_dir)
     if (target / "model_index.json").is_file():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)

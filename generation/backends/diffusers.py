@@ -42,6 +42,18 @@ def edit_step_count(steps: int, strength: float) -> int:
     return min(int(steps * strength), steps)
 
 
+def planned_steps(spec: Spec) -> int:
+    """Denoising steps a job will run (an edit runs only ``steps x strength`` of them)."""
+    if isinstance(spec, EditSpec):
+        return edit_step_count(spec.sampling.steps, spec.strength)
+    return spec.sampling.steps
+
+
+def images_per_forward(width: int, height: int, max_batch: int, max_batch_pixels: int) -> int:
+    """Images of this size one forward may hold: the image limit, or fewer for large images (memory)."""
+    return max(1, min(max_batch, max_batch_pixels // (width * height)))
+
+
 @dataclass
 class DiffusersTrajectory:
     """One job's place in the denoising: its scheduler, latents and conditioning."""
@@ -122,9 +134,7 @@ class DiffusersBackend:
     # ------------------------------------------------------------ planning
 
     def total_steps(self, spec: Spec) -> int:
-        if isinstance(spec, EditSpec):
-            return edit_step_count(spec.sampling.steps, spec.strength)
-        return spec.sampling.steps
+        return planned_steps(spec)
 
     def batch_key(self, spec: Spec) -> Hashable:
         return (spec.height // self.scale_factor, spec.width // self.scale_factor)
@@ -133,8 +143,7 @@ class DiffusersBackend:
         return self.room_for(spec.width, spec.height)
 
     def room_for(self, width: int, height: int) -> int:
-        """Images of this size one forward may hold: the image limit, or fewer for large images (memory)."""
-        return max(1, min(self.max_batch, self.max_batch_pixels // (width * height)))
+        return images_per_forward(width, height, self.max_batch, self.max_batch_pixels)
 
     def describe(self) -> dict:
         model = self.model

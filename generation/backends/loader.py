@@ -16,7 +16,7 @@ from transformers.utils import logging as transformers_logging
 
 from atelier.config import BUILTIN_MODEL, BUILTIN_MODELS, RANDOM_MODEL, DefaultsConfig, ModelConfig
 from atelier.logs import get_logger
-from generation.backends.builtin import builtin_model_dir
+from generation.backends.builtin import builtin_model_dir, cached_model_dir
 from generation.builtin import WEIGHTS
 
 log = get_logger("generation.loader")
@@ -113,19 +113,33 @@ def _single_file_pipeline_class(path: Path) -> type[DiffusionPipeline]:
     raise ModelLoadError(f"model checkpoint is not a Stable Diffusion 1.x, 2.x or XL checkpoint: {path}")
 
 
-def _load_from_disk(config: ModelConfig, dtype: torch.dtype) -> DiffusionPipeline:
-    path = Path(config.path)
+def check_model_path(path: Path) -> None:
+    """What can be told of a checkpoint without loading it: it exists, is readable, and is a diffusers folder or
+    a ``.safetensors`` file."""
     if not path.exists():
         raise ModelLoadError(f"model not found: {path}")
     if not os.access(path, os.R_OK):
         raise ModelLoadError(f"model unreadable: {path}")
+    if path.is_dir() and not (path / "model_index.json").is_file():
+        raise ModelLoadError(f"model folder has no model_index.json (not a diffusers folder): {path}")
+    if path.is_file() and path.suffix != ".safetensors":
+        raise ModelLoadError(f"model file must be a .safetensors checkpoint: {path}")
+
+
+def weights_on_disk(path: Path) -> int:
+    """Bytes of a checkpoint's weight files: a first guess at what it takes in memory."""
+    if path.is_file():
+        return path.stat().st_size
+    suffixes = {".safetensors", ".bin"}
+    return sum(file.stat().st_size for file in path.rglob("*") if file.suffix in suffixes and file.is_file())
+
+
+def _load_from_disk(config: ModelConfig, dtype: torch.dtype) -> DiffusionPipeline:
+    path = Path(config.path)
+    check_model_path(path)
     try:
         if path.is_dir():
-            if not (path / "model_index.json").is_file():
-                raise ModelLoadError(f"model folder has no model_index.json (not a diffusers folder): {path}")
             return AutoPipelineForText2Image.from_pretrained(path, torch_dtype=dtype, local_files_only=True)
-        if path.suffix != ".safetensors":
-            raise ModelLoadError(f"model file must be a .safetensors checkpoint: {path}")
         pipeline_class = _single_file_pipeline_class(path)
         options: dict = {"torch_dtype": dtype, "local_files_only": True}
         if config.config:
@@ -141,7 +155,31 @@ def _load_from_disk(config: ModelConfig, dtype: torch.dtype) -> DiffusionPipelin
         raise ModelLoadError(f"model could not be loaded from {path}: {first_line}{hint}") from None
 
 
-def load_model(config: ModelConfig, data_dir: Path) -> LoadedModel:
+def _cache_dir(config: ModelConfig, data_dir: Path) -> Path:
+    return Path(config.cache_dir) if config.cache_dir else data_dir / "models"
+
+
+def model_source(config: ModelConfig, data_dir: Path) -> Path:
+    """Where a model's weights are (for ``builtin:random``, the cache folder it is built in), checked as far as
+    can be done without loading them."""
+    if config.path == RANDOM_MODEL:
+        return cached_model_dir(_cache_dir(config, data_dir))
+    if config.path == BUILTIN_MODEL:
+        if not (WEIGHTS / "model_index.json").is_file():
+            raise ModelLoadError(
+                f"the built-in model's weights are missing from {WEIGHTS}: "
+                f"train them with python -m generation.builtin.train --out {WEIGHTS}"
+            )
+        return WEIGHTS
+    if config.path.startswith("builtin:"):
+        raise ModelLoadError(f"unknown built-in model {config.path!r}; there are {' and '.join(BUILTIN_MODELS)}")
+    path = Path(config.path)
+    check_model_path(path)
+    return path
+
+
+def load_model(config: ModelConfig, data_dir: Path, name: str | None = None) -> LoadedModel:
+    """Load the model ``config`` points at, named ``name`` (by default its built-in name or its folder's)."""
     diffusers_logging.disable_progress_bar()
     transformers_logging.disable_progress_bar()
     if config.threads:
@@ -150,19 +188,9 @@ def load_model(config: ModelConfig, data_dir: Path) -> LoadedModel:
     dtype = choose_dtype(config.dtype, device)
     builtin = config.path in BUILTIN_MODELS
     if config.path == RANDOM_MODEL:
-        cache_dir = Path(config.cache_dir) if config.cache_dir else data_dir / "models"
-        folder = builtin_model_dir(cache_dir)
-    elif config.path == BUILTIN_MODEL:
-        folder = WEIGHTS
-        if not (folder / "model_index.json").is_file():
-            raise ModelLoadError(
-                f"the built-in model's weights are missing from {folder}: "
-                f"train them with python -m generation.builtin.train --out {folder}"
-            )
-    elif config.path.startswith("builtin:"):
-        raise ModelLoadError(f"unknown built-in model {config.path!r}; there are {' and '.join(BUILTIN_MODELS)}")
+        folder = builtin_model_dir(_cache_dir(config, data_dir))
     else:
-        folder = Path(config.path)
+        folder = model_source(config, data_dir)
     defaults = declared_defaults(folder) if folder.is_dir() else {}
     if builtin:
         pipeline = AutoPipelineForText2Image.from_pretrained(folder, torch_dtype=dtype, local_files_only=True)
@@ -171,7 +199,7 @@ def load_model(config: ModelConfig, data_dir: Path) -> LoadedModel:
     removed = without_safety_checker(pipeline)
     pipeline.to(device)
     pipeline.set_progress_bar_config(disable=True)
-    name = config.path if builtin else folder.name
+    name = name or (config.path if builtin else folder.name)
     return LoadedModel(
         pipeline=pipeline,
         name=name,

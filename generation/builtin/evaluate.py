@@ -277,7 +277,8 @@ async def evaluate(options: Options) -> dict:
             service = Service(session, str(server.make_url("")).rstrip("/"), sampling)
             parents = await _generations(service, options, results)
             await _edits(service, parents, options, results)
-        defaults = app[keys.CONFIG].defaults
+        shelf = app[keys.BACKEND]
+        defaults = shelf.defaults(shelf.default_name)
     return {
         "model": options.model,
         "held_out_captions": options.captions,

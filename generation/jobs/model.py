@@ -51,6 +51,8 @@ class GenerateSpec:
     sampling: Sampling
     width: int
     height: int
+    # The model that draws it, by name ("" in jobs recorded before there were several: the default one).
+    model: str = ""
 
     kind = "generate"
 
@@ -73,6 +75,7 @@ class EditSpec:
     scale: int = 1
     # Margins (left, top, right, bottom) the canvas grows by; the new area is drawn, the picture kept as it is.
     extend: tuple[int, int, int, int] | None = None
+    model: str = ""
 
     kind = "edit"
 

@@ -62,13 +62,15 @@ def moderator() -> Moderator:
     return Moderator()
 
 
-@pytest.fixture
-async def world(start_service, tmp_path, moderator):
+@contextlib.asynccontextmanager
+async def open_world(start_service, tmp_path: Path, moderator: Moderator, bot: dict | None = None, **service_sections):
+    """The emulator, a service (with ``service_sections`` over the tests' own) and a ready bot (with ``bot`` over
+    its test settings) with one member."""
     discord = DiscordEmulator()
     await discord.start()
-    async with start_service() as service:
+    async with start_service(**service_sections) as service:
         config = Config().with_overrides(
-            bot={"database": str(tmp_path / "bot" / "bot.db"), "variations": 2},
+            bot={"database": str(tmp_path / "bot" / "bot.db"), "variations": 2, **(bot or {})},
             # A service that stays away is given up on quickly here (minutes in production).
             studio={"service_patience_seconds": 2.0},
             discord={"api_base": discord.api_base, "gateway_url": discord.gateway_url, "token": "emulated-token"},
@@ -83,3 +85,9 @@ async def world(start_service, tmp_path, moderator):
         finally:
             await world.stop_bot()
             await discord.stop()
+
+
+@pytest.fixture
+async def world(start_service, tmp_path, moderator):
+    async with open_world(start_service, tmp_path, moderator) as world:
+        yield world

@@ -78,7 +78,8 @@ async def test_an_edit_of_an_own_image_starts_from_its_latents_the_same_after_a_
         def no_encode(*args, **kwargs):
             raise AssertionError("the parent was encoded again")
 
-        monkeypatch.setattr(client.app[BACKEND].vae, "encode", no_encode)
+        shelf = client.app[BACKEND]
+        monkeypatch.setattr(shelf.backend_for(shelf.default_name).vae, "encode", no_encode)
         after = pixels(await image_bytes(client, (await edit(client, parent, seed=9))["images"][0]["id"]))
     assert after == before
 

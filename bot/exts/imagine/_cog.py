@@ -25,6 +25,7 @@ from bot.exts.moderation import appeal_view
 from bot.exts.provenance import send_provenance
 from bot.i18n import N_, _, use_locale, written_in
 from bot.interactions import MEMBER_LOCALES, SOMETHING_WRONG, tell
+from bot.models import ServerModels
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
 from bot.studio.preferences import ASPECTS, Preferences, apply, aspect_size, owner_only
@@ -172,6 +173,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         steps="Denoising steps",
         guidance="How closely to follow the prompt",
         image="A picture to start from",
+        model="Which model draws it and its edits (those this server offers)",
     )
     @app_commands.guild_only()
     async def imagine(
@@ -185,6 +187,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         steps: app_commands.Range[int, 1, 150] | None = None,
         guidance: app_commands.Range[float, 0.0, 30.0] | None = None,
         image: discord.Attachment | None = None,
+        model: str | None = None,
     ) -> None:
         channel = interaction.channel
         try:
@@ -192,7 +195,9 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
                 raise TurnError(_("Use /imagine in a text channel (or in one of my conversation threads)."))
             caller = await self.caller(interaction.guild_id, interaction.user, channel)
             preferences = self.preferences(interaction.guild_id, interaction.user.id)
-            defaults = self.bot.config.defaults
+            await self.bot.catalog.ensure(self.bot.engine.client)
+            model = self._model(interaction.guild_id, channel, model)
+            defaults = self.bot.catalog.defaults(model)
             draw = apply(
                 preferences,
                 prompt=prompt,
@@ -271,10 +276,38 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             steps=draw.steps,
             guidance=guidance,
             upload=upload,
+            model=model,
             progress=ProgressMessage(status),
             caller=answering(caller, where, status, private),
         )
         await self.run_turn(work, status, where, guild=interaction.guild_id, conversation=conversation)
+
+    @imagine.autocomplete("model")
+    async def model_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        await self.bot.catalog.ensure(self.bot.engine.client)
+        names = self.bot.catalog.allowed(self.server_models(interaction.guild_id))
+        typed = current.lower()
+        return [app_commands.Choice(name=name, value=name) for name in names if typed in name.lower()][:25]
+
+    def server_models(self, guild_id: int | None) -> ServerModels:
+        saved = self.bot.studio.store.server_defaults(guild_id).get("models", {}) if guild_id else {}
+        return ServerModels.from_json(saved)
+
+    def _model(self, guild_id: int | None, channel, requested: str | None) -> str | None:
+        """The model a /imagine draws with: in a conversation, the one it started with; else the one asked for
+        if the server offers it, else the server's default."""
+        if self._is_conversation(channel):
+            kept = self.bot.store.conversation_model(str(channel.id))
+            if requested is not None and requested != (kept or self.bot.catalog.default_name):
+                raise TurnError(
+                    _(
+                        "This conversation draws with {model}: use /imagine in a channel to start one with {other}.",
+                        model=kept or self.bot.catalog.default_name,
+                        other=requested,
+                    )
+                )
+            return kept
+        return self.bot.catalog.choose(requested, self.server_models(guild_id))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -350,11 +383,12 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             await interaction.response.send_modal(EditModal(image))
             return
         if action == "region":
-            await interaction.response.send_message(
-                _("Pick one or more parts of the picture, then say what to change there."),
-                view=RegionPicker(image),
-                ephemeral=True,
-            )
+            page = self.bot.get_cog("MaskPage")
+            link = page.link_for(image, interaction.user.id, str(interaction.locale)) if page else None
+            text = _("Pick one or more parts of the picture, then say what to change there.")
+            if link is not None:
+                text += " " + _("Or paint over it on a page (the link works once, for you).")
+            await interaction.response.send_message(text, view=RegionPicker(image, link), ephemeral=True)
             return
         if action == "prov":
             await interaction.response.defer(ephemeral=True, thinking=True)

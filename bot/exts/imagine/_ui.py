@@ -79,9 +79,10 @@ GRID_EMOJI = (("↖️", "⬆️", "↗️"), ("⬅️", "⏺️", "➡️"), ("
 
 
 class RegionPicker(discord.ui.View):
-    """The 3x3 grid of the picture as a select menu; the picked cells then get their instruction in a modal."""
+    """The 3x3 grid of the picture as a select menu (the picked cells then get their instruction in a modal), and
+    a one-time link to the mask page when it is served."""
 
-    def __init__(self, image: StoredImage) -> None:
+    def __init__(self, image: StoredImage, paint_link: str | None = None) -> None:
         super().__init__(timeout=PICKER_SECONDS)
         self.image = image
         self.cells = discord.ui.Select(
@@ -98,6 +99,8 @@ class RegionPicker(discord.ui.View):
         )
         self.cells.callback = self.picked
         self.add_item(self.cells)
+        if paint_link is not None:
+            self.add_item(discord.ui.Button(label=_("Paint it instead"), emoji="🖌️", url=paint_link))
 
     async def picked(self, interaction: discord.Interaction) -> None:
         begin(interaction)

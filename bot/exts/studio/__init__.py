@@ -1,5 +1,5 @@
 """A server's own studio in Discord: members' /usage, /queue and /settings, and the admin's access, quotas,
-usage and defaults under /atelier (``StudioAdmin``)."""
+usage and defaults under /atelier (``StudioAdmin``), and the server's models (``ModelsAdmin``)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 
 from bot.exts.studio._admin import StudioAdmin
 from bot.exts.studio._cog import CancelButton, Studio
+from bot.exts.studio._models import ModelsAdmin
 
 if TYPE_CHECKING:
     from bot.app import AtelierBot
 
-__all__ = ["StudioAdmin"]
+__all__ = ["ModelsAdmin", "StudioAdmin"]
 
 
 async def setup(bot: AtelierBot) -> None:

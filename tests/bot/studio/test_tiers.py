@@ -6,6 +6,7 @@ import pytest
 
 from atelier.config import DefaultsConfig, StudioConfig
 from bot.conversation.engine import TurnError
+from bot.models import ModelCatalog
 from bot.service_client import JobStatus, ServiceImage, Usage
 from bot.storage import BotStore
 from bot.studio.budget import day_start
@@ -77,7 +78,9 @@ def test_the_budget_day_starts_at_the_reset_hour(now, hour, start):
 def studio(tmp_path):
     store = BotStore(tmp_path / "bot.db")
     now = datetime.datetime(2026, 12, 3, 10, tzinfo=datetime.UTC)
-    return Studio(StudioStore(store.db), StudioConfig(daily_gpu_seconds=10), DefaultsConfig(), clock=lambda: now)
+    return Studio(
+        StudioStore(store.db), StudioConfig(daily_gpu_seconds=10), ModelCatalog(DefaultsConfig()), clock=lambda: now
+    )
 
 
 def done(job: str, seconds: float, images: int = 1) -> JobStatus:
