@@ -25,6 +25,8 @@ RANDOM_MODEL = "builtin:random"
 BUILTIN_MODELS = (BUILTIN_MODEL, RANDOM_MODEL)
 
 
+# The name of the instruction-edit model of ``[model] edit_path`` among the service's models.
+INSTRUCT_MODEL = "instruct"
 # How a model of ``[models.NAME]`` may be named: it is typed in Discord and sent in requests.
 MODEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,31}")
 
@@ -60,6 +62,10 @@ class ModelConfig(_Section):
     compile_sizes: list[tuple[int, int]] = [(512, 512)]
     # Memory the models held at once may take (their weights); the least recently used is let go to make room.
     memory_budget_gb: float = Field(0.0, ge=0)
+    # An instruction-edit checkpoint (InstructPix2Pix): turns the conversation can't read go to it as instructions.
+    edit_path: str = ""
+    # A text-segmentation checkpoint (CLIPSeg): "only the cat" masks the cat.
+    segmentation_path: str = ""
 
 
 class NamedModelConfig(_Section):
@@ -76,6 +82,12 @@ class NamedModelConfig(_Section):
 
     def sampling_defaults(self) -> dict:
         return {name: getattr(self, name) for name in DefaultsConfig.model_fields if getattr(self, name) is not None}
+
+
+class LorasConfig(_Section):
+    # The operator's LoRAs: every NAME.safetensors in this folder, applied per request by name with a weight.
+    folder: str = ""
+    max_per_request: int = Field(3, ge=1, le=8)
 
 
 class BatchingConfig(_Section):
@@ -182,6 +194,7 @@ class Config(_Section):
     service: ServiceConfig = ServiceConfig()
     model: ModelConfig = ModelConfig()
     models: dict[str, NamedModelConfig] = {}
+    loras: LorasConfig = LorasConfig()
     defaults: DefaultsConfig = DefaultsConfig()
     limits: LimitsConfig = LimitsConfig()
     batching: BatchingConfig = BatchingConfig()
@@ -197,6 +210,8 @@ class Config(_Section):
     def _defaults_within_limits(self) -> Config:
         _check_within_limits("[defaults]", self.defaults.model_dump(), self.limits)
         for name, model in self.models.items():
+            if name == INSTRUCT_MODEL:
+                raise ValueError(f"[models.{name}]: the name is kept for [model] edit_path; choose another")
             if not MODEL_NAME.fullmatch(name):
                 raise ValueError(f"[models.{name}]: a model's name is 1-32 lower-case letters, digits, '-', '_' or '.'")
             _check_within_limits(f"[models.{name}]", model.sampling_defaults(), self.limits)
@@ -232,18 +247,29 @@ def _resolve_paths(config: Config, base: Path) -> Config:
 
     service = config.service.model_copy(update={"data_dir": Path(resolve(str(config.service.data_dir)))})
     model = config.model.model_copy(
-        update={key: resolve(getattr(config.model, key)) for key in ("path", "config", "cache_dir")}
+        update={
+            key: resolve(getattr(config.model, key))
+            for key in ("path", "config", "cache_dir", "edit_path", "segmentation_path")
+        }
     )
     models = {
         name: named.model_copy(update={key: resolve(getattr(named, key)) for key in ("path", "config")})
         for name, named in config.models.items()
     }
+    loras = config.loras.model_copy(update={"folder": resolve(config.loras.folder)})
     provenance = config.provenance.model_copy(
         update={key: resolve(getattr(config.provenance, key)) for key in ("cert_chain", "private_key", "trust_anchors")}
     )
     bot = config.bot.model_copy(update={key: resolve(getattr(config.bot, key)) for key in ("database", "console_dir")})
     return config.model_copy(
-        update={"service": service, "model": model, "models": models, "provenance": provenance, "bot": bot}
+        update={
+            "service": service,
+            "model": model,
+            "models": models,
+            "loras": loras,
+            "provenance": provenance,
+            "bot": bot,
+        }
     )
 
 

@@ -95,7 +95,7 @@ class Console:
     async def _model(self, name: str) -> None:
         """List the service's models (the conversation's marked), or choose one before the first prompt."""
         try:
-            models = await self.engine.client.models()
+            models = [model for model in (await self.engine.client.models()).models if model.kind != "instruct"]
         except (ServiceUnavailable, ServiceRejected) as exc:
             raise TurnError(f"The service's models could not be read: {exc}") from exc
         names = [model.name for model in models]

@@ -43,15 +43,17 @@ class ModelCatalog:
         # Until the service has answered: the configuration's [defaults], for a model named by nobody.
         self.fallback = fallback
         self.models: dict[str, ServiceModel] = {}
+        self.loras: tuple[str, ...] = ()
 
     async def refresh(self, client: GenerationClient) -> bool:
         """Ask the service again; False (and the last answer kept) when it can't say."""
         try:
-            models = await client.models()
+            offered = await client.models()
         except (ServiceUnavailable, ServiceRejected) as exc:
             log.warning("service.models_unknown", error=str(exc))
             return False
-        self.models = {model.name: model for model in models}
+        self.models = {model.name: model for model in offered.models if model.kind != "instruct"}
+        self.loras = offered.loras
         log.info("service.models", models=list(self.models), default=self.default_name)
         return True
 
@@ -102,6 +104,14 @@ class ModelCatalog:
         raise ModelRefused(
             _("There is no model called {model}: pick one of {models}.", model=requested, models=shown(allowed))
         )
+
+    def known_lora(self, name: str) -> str:
+        """``name`` when the service has that LoRA, else ``ModelRefused`` naming those it has."""
+        if name not in self.loras:
+            raise ModelRefused(
+                _("There is no LoRA called {lora}: the service has {loras}.", lora=name, loras=shown(list(self.loras)))
+            )
+        return name
 
     def known(self, name: str) -> str:
         """``name`` when the service has that model, else ``ModelRefused`` naming those it has."""

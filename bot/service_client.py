@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import dataclasses
 import json
@@ -110,10 +111,23 @@ class ServiceModel:
     name: str
     default: bool = False
     defaults: dict = field(default_factory=dict)
+    # "text-to-image", or "instruct": the instruction-edit model, which only edits, by instruction.
+    kind: str = "text-to-image"
 
     @classmethod
     def from_json(cls, body: dict) -> ServiceModel:
-        return cls(name=body["name"], default=bool(body.get("default")), defaults=body.get("defaults") or {})
+        return cls(
+            name=body["name"],
+            default=bool(body.get("default")),
+            defaults=body.get("defaults") or {},
+            kind=body.get("kind", "text-to-image"),
+        )
+
+
+@dataclass(frozen=True)
+class ServiceModels:
+    models: tuple[ServiceModel, ...]
+    loras: tuple[str, ...] = ()
 
 
 Progress = Callable[[JobStatus], Awaitable[None]]
@@ -208,10 +222,12 @@ class GenerationClient:
     async def health(self) -> dict:
         return await self._json("GET", "/healthz")
 
-    async def models(self) -> list[ServiceModel]:
-        """The service's models, the default one first."""
+    async def models(self) -> ServiceModels:
+        """The service's models (the default one first) and LoRAs."""
         body = await self._json("GET", "/v1/models")
-        return [ServiceModel.from_json(model) for model in body["models"]]
+        return ServiceModels(
+            models=tuple(ServiceModel.from_json(model) for model in body["models"]), loras=tuple(body.get("loras", ()))
+        )
 
     async def generate(
         self,
@@ -278,6 +294,13 @@ class GenerationClient:
                     if waiting is not None:
                         await waiting()
                 await outage.pause(failure)
+
+    async def segment(self, text: str, *, parent: str | None = None, image: bytes | None = None) -> bytes:
+        """The mask (a PNG, white where ``text`` is) of ``parent`` (an image id) or of ``image``."""
+        body = {"text": text, "parent": parent}
+        if image is not None:
+            body = {"text": text, "image": base64.b64encode(image).decode()}
+        return await self._body("POST", "/v1/segment", False, json=body)
 
     async def job(self, job_id: str) -> JobStatus:
         return JobStatus.from_json(await self._json("GET", f"/v1/jobs/{job_id}"))

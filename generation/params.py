@@ -19,6 +19,15 @@ MAX_SEED = 2**32 - 1
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class LoraParam(BaseModel):
+    """A LoRA of the service's folder, by name, and how strongly it applies."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: StrictStr
+    weight: float = 1.0
+
+
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -30,6 +39,7 @@ class _Params(BaseModel):
     count: StrictInt = 1
     # A model of the service by name (``GET /v1/models``); unset: the default one.
     model: StrictStr | None = None
+    loras: list[LoraParam] = []
     wait: StrictBool = True
     # With wait, a client that hangs up cancels its job unless it asks to keep it.
     keep: StrictBool = False
@@ -57,6 +67,9 @@ class EditParams(_Params):
     mask: StrictStr | None = None
     scale: StrictInt = 1
     extend: Margins | None = None
+    # The prompt is an instruction ("make it winter") for the service's instruction-edit model ([model] edit_path).
+    instruct: StrictBool = False
+    image_guidance: float | None = None
 
 
 P = TypeVar("P", bound=_Params)
@@ -92,6 +105,41 @@ def _check_prompt(field: str, text: str, limits: LimitsConfig, required: bool) -
     except UnicodeEncodeError:
         raise invalid(field, f"{field} contains invalid Unicode (a lone surrogate)") from None
     return text
+
+
+def check_loras(loras: list[LoraParam], known: dict[str, object], most: int) -> tuple[tuple[str, float], ...]:
+    """The request's LoRAs as (name, weight) pairs in a stable order, each known, named once, weight in -2..2."""
+    if len(loras) > most:
+        raise invalid("loras", f"loras: at most {most} at once (got {len(loras)})")
+    chosen: dict[str, float] = {}
+    for index, lora in enumerate(loras):
+        field = f"loras.{index}"
+        if lora.name not in known:
+            have = ", ".join(known) or "none"
+            raise invalid(f"{field}.name", f"{field}.name: unknown LoRA {lora.name!r}; this service has {have}")
+        if lora.name in chosen:
+            raise invalid(f"{field}.name", f"{field}.name: {lora.name!r} is named twice")
+        _check_range(f"{field}.weight", lora.weight, -2.0, 2.0)
+        chosen[lora.name] = float(lora.weight)
+    # A weight of 0 changes nothing: such a job batches with the jobs that name none.
+    return tuple(sorted((name, weight) for name, weight in chosen.items() if weight != 0.0))
+
+
+def check_instruction(params: EditParams, limits: LimitsConfig) -> float:
+    """What an edit by instruction may not ask for, refused by name; its image guidance (1.5 unless given)."""
+    for field, asked in (
+        ("mask", params.mask is not None),
+        ("extend", params.extend is not None),
+        ("scale", params.scale != 1),
+        ("loras", bool(params.loras)),
+        ("model", params.model is not None),
+    ):
+        if asked:
+            raise invalid(field, f"{field} can't go with instruct: an instruction edits the whole picture on the "
+                          "service's instruction-edit model")  # fmt: skip
+    image_guidance = 1.5 if params.image_guidance is None else params.image_guidance
+    _check_range("image_guidance", image_guidance, 0, limits.max_guidance)
+    return float(image_guidance)
 
 
 def check_side(field: str, value: int, limits: LimitsConfig) -> int:

@@ -124,6 +124,8 @@ def _parameters(job: Job, seed: int, model: str) -> dict:
         "height": spec.height,
         "job": job.id,
     }
+    if spec.loras:
+        parameters["loras"] = [{"name": name, "weight": weight} for name, weight in spec.loras]
     if isinstance(spec, EditSpec):
         parameters.update(strength=spec.strength, parent=spec.parent, masked=spec.mask is not None)
     return parameters

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 from aiohttp import web
 
-from atelier.config import Config, DefaultsConfig, ModelConfig
+from atelier.config import INSTRUCT_MODEL, Config, DefaultsConfig, ModelConfig
 from atelier.logs import get_logger
 from generation.api.app import create_app
 from generation.backends.diffusers import DiffusersBackend
+from generation.backends.instruct import InstructBackend
 from generation.backends.loader import (
     LoadedModel,
     ModelLoadError,
+    check_instruct_folder,
+    choose_device,
     declared_defaults,
+    load_instruct_model,
     load_model,
     model_source,
     weights_on_disk,
 )
 from generation.backends.shelf import ModelShelf, ShelfEntry
 from generation.provenance import Provenance, ProvenanceSetupError, signing_material
+from generation.segmentation import Segmenter
 
 log = get_logger("generation.service")
 
@@ -45,9 +51,21 @@ def check_exposure(config: Config) -> None:
         )
 
 
+def lora_files(config: Config) -> dict[str, Path]:
+    """The operator's LoRAs by name: every NAME.safetensors of ``[loras] folder``."""
+    if not config.loras.folder:
+        return {}
+    folder = Path(config.loras.folder)
+    if not folder.is_dir():
+        raise ModelLoadError(f"[loras] folder not found: {folder}")
+    return {path.stem: path for path in sorted(folder.glob("*.safetensors"))}
+
+
 def _backend(config: Config, model: LoadedModel) -> DiffusersBackend:
     batching = config.batching
-    backend = DiffusersBackend(model, batching.max_batch, batching.max_batch_pixels, config.model.keep_latents)
+    backend = DiffusersBackend(
+        model, batching.max_batch, batching.max_batch_pixels, config.model.keep_latents, lora_files(config)
+    )
     backend.optimise_for_cuda(config.model.channels_last, config.model.compile, config.model.compile_sizes)
     return backend
 
@@ -79,13 +97,22 @@ def shelf_entries(config: Config, default: LoadedModel) -> list[ShelfEntry]:
         declared = declared_defaults(source) if source.is_dir() else {}
         disk = weights_on_disk(source) if source.exists() else 0
         entries.append(ShelfEntry(name, model_defaults(config, declared, named.sampling_defaults()), disk))
+    if config.model.edit_path:
+        source = Path(config.model.edit_path)
+        check_instruct_folder(source)
+        declared = declared_defaults(source) if source.is_dir() else {}
+        entries.append(
+            ShelfEntry(INSTRUCT_MODEL, model_defaults(config, declared), weights_on_disk(source), "instruct")
+        )
     return entries
 
 
 def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
     """The service's models around the loaded default one; ``config`` has the operator's own [defaults]."""
 
-    def load(name: str) -> DiffusersBackend:
+    def load(name: str) -> DiffusersBackend | InstructBackend:
+        if name == INSTRUCT_MODEL:
+            return InstructBackend(load_instruct_model(config.model, name))
         # The default model comes back this way after the memory budget let it go.
         source = config.model if name == model.name else _named_model(config, name)
         return _backend(config, load_model(source, config.service.data_dir, name=name))
@@ -98,6 +125,7 @@ def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
         max_batch=config.batching.max_batch,
         max_batch_pixels=config.batching.max_batch_pixels,
         budget_bytes=int(config.model.memory_budget_gb * 2**30),
+        loras=lora_files(config),
     )
 
 
@@ -134,4 +162,13 @@ def build_service(config: Config) -> web.Application:
         config.service.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StartupError(f"data dir unusable: {config.service.data_dir}: {exc.strerror}") from None
-    return create_app(config, load_models(config), load_provenance(config))
+    return create_app(config, load_models(config), load_provenance(config), load_segmenter(config))
+
+
+def load_segmenter(config: Config) -> Segmenter | None:
+    if not config.model.segmentation_path:
+        return None
+    try:
+        return Segmenter(Path(config.model.segmentation_path), choose_device(config.model.device))
+    except ModelLoadError as exc:
+        raise StartupError(str(exc)) from None

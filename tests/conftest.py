@@ -9,12 +9,19 @@ from pathlib import Path
 import pytest
 import torch
 from aiohttp.test_utils import TestClient, TestServer
+from diffusers import StableDiffusionInstructPix2PixPipeline, StableDiffusionPipeline, UNet2DConditionModel
+from diffusers.utils import convert_state_dict_to_diffusers
+from peft import LoraConfig
+from peft.utils import get_peft_model_state_dict
+from transformers import CLIPSegConfig, CLIPSegForImageSegmentation, CLIPSegProcessor, ViTImageProcessor
 
 from atelier.config import BUILTIN_MODEL, RANDOM_MODEL, Config, ModelConfig
 from atelier.logs import configure_logging
 from generation.api.app import create_app
+from generation.backends.builtin import END_TOKEN, START_TOKEN, write_tokenizer_files
 from generation.backends.loader import LoadedModel, load_model
-from generation.service import load_provenance, make_backend
+from generation.builtin import WEIGHTS
+from generation.service import load_provenance, load_segmenter, make_backend
 
 torch.set_num_threads(1)
 configure_logging("warning")
@@ -47,7 +54,7 @@ async def serve(loaded: LoadedModel, data_dir: Path, **sections):
     """A fresh app around an already-loaded model, with the defaults the model declares, as the service runs."""
     config = service_config(data_dir, **sections)
     config.service.data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_app(config, make_backend(config, loaded), load_provenance(config))
+    app = create_app(config, make_backend(config, loaded), load_provenance(config), load_segmenter(config))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
@@ -74,3 +81,81 @@ async def trained_client(trained_model: LoadedModel, tmp_path: Path):
 async def client(start_service):
     async with start_service() as client:
         yield client
+
+
+def save_lora(unet: UNet2DConditionModel, folder: Path, name: str) -> None:
+    """A LoRA for ``unet`` built with peft, as diffusers' own tests do; random (not zero) up-projections, so that
+    it visibly changes what the UNet draws."""
+    config = LoraConfig(r=4, lora_alpha=4, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=False)
+    unet.add_adapter(config)
+    layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet))
+    StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=layers, weight_name=f"{name}.safetensors")
+
+
+@pytest.fixture(scope="session")
+def lora_folder(tmp_path_factory: pytest.TempPathFactory, model: LoadedModel) -> Path:
+    """A [loras] folder: "glow" for the random model, "shapes-only" for the trained one's larger UNet."""
+    folder = tmp_path_factory.mktemp("loras")
+    save_lora(UNet2DConditionModel.from_pretrained(Path(model.pipeline.unet.config._name_or_path)), folder, "glow")
+    save_lora(UNet2DConditionModel.from_pretrained(WEIGHTS, subfolder="unet"), folder, "shapes-only")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def instruct_folder(tmp_path_factory: pytest.TempPathFactory, model: LoadedModel) -> Path:
+    """An InstructPix2Pix folder with random weights, from the random model's parts: its UNet takes 8 channels."""
+    source = model.pipeline
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel.from_config({**source.unet.config, "in_channels": 8})
+    folder = tmp_path_factory.mktemp("instruct")
+    StableDiffusionInstructPix2PixPipeline(
+        vae=source.vae,
+        text_encoder=source.text_encoder,
+        tokenizer=source.tokenizer,
+        unet=unet,
+        scheduler=source.scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    ).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def segmentation_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny CLIPSeg folders built from configs, whose last layer is set so that what they are asked for is found
+    "everywhere" (the whole picture) or "nowhere"."""
+    tokenizer = write_tokenizer_files(tmp_path_factory.mktemp("clipseg-tokenizer"))
+    vocab = tokenizer.get_vocab()
+    ends = {"bos_token_id": vocab[START_TOKEN], "eos_token_id": vocab[END_TOKEN], "pad_token_id": vocab[END_TOKEN]}
+    small = {"hidden_size": 32, "intermediate_size": 37, "num_attention_heads": 4}
+    config = CLIPSegConfig(
+        text_config={"vocab_size": len(vocab), "num_hidden_layers": 2, "max_position_embeddings": 77, **small, **ends},
+        vision_config={"num_hidden_layers": 3, "image_size": 32, "patch_size": 8, **small},
+        projection_dim=32,
+        reduce_dim=16,
+        extract_layers=[0, 1, 2],
+        decoder_num_attention_heads=2,
+        decoder_intermediate_size=32,
+    )
+    processor = CLIPSegProcessor(
+        image_processor=ViTImageProcessor(size={"height": 32, "width": 32}), tokenizer=tokenizer
+    )
+    folders = {}
+    for name, bias in (("everywhere", 20.0), ("nowhere", -20.0)):
+        torch.manual_seed(0)
+        model = CLIPSegForImageSegmentation(config)
+        last = model.decoder.transposed_convolution
+        torch.nn.init.zeros_(last.weight)
+        torch.nn.init.constant_(last.bias, bias)
+        folders[name] = tmp_path_factory.mktemp(f"clipseg-{name}")
+        model.save_pretrained(folders[name])
+        processor.save_pretrained(folders[name])
+    return folders
+
+
+@pytest.fixture
+def lora_dir(lora_folder: Path, model: LoadedModel):
+    """The [loras] folder for one test; the LoRAs it loaded into the shared model are taken out after it."""
+    yield lora_folder
+    model.pipeline.unload_lora_weights()

@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from atelier.config import BotConfig
 from atelier.logs import get_logger
 from bot.conversation.prompt import PromptState
-from bot.conversation.regions import Area, region_from_json
+from bot.conversation.regions import Area, ThingArea, region_from_json
 from bot.conversation.understanding import (
     MAX_ZOOM,
     REGION_STRENGTH,
@@ -47,6 +47,7 @@ from bot.conversation.understanding import (
 from bot.i18n import N_, _
 from bot.service_client import GenerationClient, JobStatus, Progress, ServiceRejected, ServiceUnavailable
 from bot.storage import BotStore, StoredImage
+from bot.studio.styles import Style, style_named_in
 from bot.studio.tiers import Caller, Fitted, Request, shown_tier
 
 log = get_logger("bot.conversation")
@@ -128,6 +129,8 @@ def _multiple_of_8(value: float) -> int:
 
 def shown_region(region: Area) -> str:
     """The region's parts in the member's language ("top left + centre"), without saying whether it is inverted."""
+    if isinstance(region, ThingArea):
+        return region.thing
     named = region.inverted() if region.outside else region
     return " + ".join(_(REGION_NAMES[part]) for part in named.name.split(" + "))
 
@@ -197,6 +200,8 @@ class _Run:
     extend: tuple[int, int, int, int] | None = None
     # The service's model for it, by name (None: the service's default).
     model: str | None = None
+    # An edit by instruction: these words go to the service's instruction-edit model as they are.
+    instruction: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -205,7 +210,7 @@ class _Run:
             "parent": self.parent.number if self.parent is not None else None,
             "region": self.region.to_json() if self.region is not None else None,
             "extend": list(self.extend) if self.extend is not None else None,
-            "model": self.model,
+            **{name: getattr(self, name) for name in _LATER_RUN_VALUES},
         }
 
     @classmethod
@@ -219,11 +224,13 @@ class _Run:
             parent=parent,
             region=region_from_json(data["region"]) if data.get("region") else None,
             extend=tuple(data["extend"]) if data.get("extend") else None,
-            model=data.get("model"),
+            **{name: data.get(name) for name in _LATER_RUN_VALUES},
         )
 
 
 _RUN_VALUES = ("kind", "strength", "seed", "count", "width", "height", "steps", "guidance", "scale")
+# Added by later releases: a request recorded before them has none.
+_LATER_RUN_VALUES = ("model", "instruction")
 
 
 def _one_at_a_time(method):
@@ -265,6 +272,8 @@ class Studio(Protocol):
 
     def charge(self, caller: Caller, conversation: str, status: JobStatus) -> None: ...
 
+    def styles(self, guild_id: int) -> dict[str, Style]: ...
+
 
 class Conversations:
     def __init__(
@@ -283,6 +292,8 @@ class Conversations:
         self.gate = gate
         self.studio = studio
         self._locks: dict[str, asyncio.Lock] = {}
+        # Whether the service has an instruction-edit model, once asked.
+        self._instructs: bool | None = None
 
     def turn_lock(self, conversation: str) -> asyncio.Lock:
         """Turns of one conversation run one after the other, in the order they were posted."""
@@ -306,12 +317,18 @@ class Conversations:
         guidance: float | None = None,
         upload: Upload | None = None,
         model: str | None = None,
+        style: Style | None = None,
         progress: Progress | None = None,
         caller: Caller | None = None,
     ) -> TurnResult:
         """``/imagine``: a new image from a prompt, or from an attached picture when there is one. ``model``: the
-        service's model this conversation draws with from now on (None: the service's default)."""
+        service's model this conversation draws with from now on (None: the service's default); ``style``: one of
+        the server's named styles, whose steps and guidance apply unless given."""
         state = PromptState.start(prompt, negative)
+        if style is not None:
+            state = state.with_style(style.suffix, style.negative, style.loras)
+            steps = style.steps if steps is None else steps
+            guidance = style.guidance if guidance is None else guidance
         # Kept even if this first image fails, so that "add a clay pot" still edits this prompt.
         self.store.set_opening_state(conversation, state)
         if model is not None:
@@ -414,6 +431,10 @@ class Conversations:
         parent = self._image(conversation, image.parent) if image.parent is not None else None
         if parent is None or image.kind == "generate":
             run = _Run(kind="generate", state=image.state, seed=new_seed(), width=image.width, height=image.height)
+        elif image.kind == "instruct":
+            run = _Run(
+                kind="instruct", state=image.state, parent=parent, seed=new_seed(), instruction=image.sent_prompt
+            )
         else:
             run = _Run(kind="edit", state=image.state, parent=parent, strength=image.strength, seed=new_seed())
         understood = _("Re-roll of #{number}", number=number)
@@ -542,6 +563,19 @@ class Conversations:
         caller: Caller | None = None,
     ) -> TurnResult:
         state = base.state if base is not None else self.store.opening_state(conversation)
+        style = self._named_style(conversation, text)
+        if style is not None and base is not None:
+            run = _Run(
+                kind="edit",
+                state=state.with_style(style.suffix, style.negative, style.loras),
+                parent=base,
+                strength=STRENGTH[EditKind.STYLE],
+                seed=base.seed,
+                steps=style.steps,
+                guidance=style.guidance,
+            )
+            understood = _("Style {style} on #{number}", style=style.name, number=base.number)
+            return await self._run(conversation, author_id, run, understood, progress, caller)
         intent = understand(text, state)
         if isinstance(intent, Chat):
             raise TurnError(_("Tell me what to change (e.g. `make it night`), or start again with `new: …`."))
@@ -560,6 +594,10 @@ class Conversations:
                 return await self._run(
                     conversation, author_id, _Run(kind="generate", state=state), _("New image"), progress, caller
                 )
+            if await self._instructs_edits():
+                run = _Run(kind="instruct", state=base.state, parent=base, seed=base.seed, instruction=intent.text)
+                understood = _("Edit by instruction of #{number}: “{text}”", number=base.number, text=intent.text)
+                return await self._run(conversation, author_id, run, understood, progress, caller)
             understood = _(
                 "I can't read “{text}” as an edit of #{number}: add it to the prompt as written, or draw it as a new "
                 "image?",
@@ -589,6 +627,23 @@ class Conversations:
         if intent.region is not None:
             understood = where(understood, intent.region)
         return await self._run(conversation, author_id, run, understood, progress, caller)
+
+    def _named_style(self, conversation: str, text: str) -> Style | None:
+        """The server's named style a turn asks for ("en style néon"), if it names one."""
+        row = self.store.conversation(conversation)
+        if self.studio is None or row is None or row["guild_id"] is None:
+            return None
+        return style_named_in(clean(text), self.studio.styles(row["guild_id"]))
+
+    async def _instructs_edits(self) -> bool:
+        """Whether the service has an instruction-edit model for the turns no rule reads (asked once)."""
+        if self._instructs is None:
+            try:
+                offered = await self.client.models()
+            except (ServiceUnavailable, ServiceRejected):
+                return False  # asked again next time
+            self._instructs = any(model.kind == "instruct" for model in offered.models)
+        return self._instructs
 
     def _first_prompt(self, conversation: str) -> str | None:
         first = self.store.image(conversation, 1)
@@ -655,7 +710,7 @@ class Conversations:
         cleared = self.gate.check(
             conversation=conversation,
             user_id=author_id,
-            prompt=run.state.compose(),
+            prompt=run.instruction or run.state.compose(),
             negative=run.state.negative_prompt(),
         )
         # Recorded before anything is sent: a bot stopped from here on finishes the job when it starts again,
@@ -733,26 +788,63 @@ class Conversations:
             "steps": run.steps,
             "guidance": run.guidance,
             "model": run.model,
+            "loras": [{"name": name, "weight": weight} for name, weight in run.state.loras] or None,
             "idempotency_key": request,
             "waiting": waiting,
         }
         if run.kind == "generate":
             status = await self.client.generate(prompt, width=run.width, height=run.height, **params)
+        elif run.kind == "instruct":
+            # The instruction-edit model edits the whole picture: no model, LoRAs, strength or mask go with it.
+            params = {**params, "model": None, "loras": None, "instruct": True}
+            status = await self._edit(run.parent, prompt, params)
         else:
             parent = run.parent
             assert parent is not None
             params = {**params, "strength": run.strength, "scale": run.scale}
             if run.extend is not None:
                 params["extend"] = dict(zip(("left", "top", "right", "bottom"), run.extend, strict=True))
-            if run.region is not None:
+            if isinstance(run.region, ThingArea):
+                params["mask"] = await self._segment(parent, run.region.thing)
+            elif run.region is not None:
                 params["mask"] = await asyncio.to_thread(_mask_png, run.region, parent.width, parent.height)
-            if parent.service_id is not None:
-                status = await self.client.edit(prompt, parent=parent.service_id, **params)
-            else:
-                data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
-                status = await self.client.edit(prompt, upload=data, upload_type=parent.upload_type, **params)
+            status = await self._edit(parent, prompt, params)
         self.store.request_sent(request, status.job)
         return status
+
+    async def _segment(self, parent: StoredImage, thing: str) -> bytes:
+        """The mask of ``thing`` in ``parent``, from the service's segmentation model."""
+        try:
+            if parent.service_id is not None:
+                return await self.client.segment(thing, parent=parent.service_id)
+            data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
+            return await self.client.segment(thing, image=data)
+        except ServiceRejected as exc:
+            if exc.code == "not_in_picture":
+                raise TurnError(
+                    _(
+                        "I can't find “{thing}” in #{number}: name a part instead (the left half, the top right…), "
+                        "or use the Region button.",
+                        thing=thing,
+                        number=parent.number,
+                    )
+                ) from None
+            if exc.field == "text" and exc.status == 400:
+                raise TurnError(
+                    _(
+                        "Changing only “{thing}” needs a segmentation model on the image service: name a part "
+                        "instead (the left half, the top right…), or use the Region button.",
+                        thing=thing,
+                    )
+                ) from None
+            raise
+
+    async def _edit(self, parent: StoredImage, prompt: str, params: dict) -> JobStatus:
+        """An edit of ``parent``: by its id at the service, or from the member's own upload."""
+        if parent.service_id is not None:
+            return await self.client.edit(prompt, parent=parent.service_id, **params)
+        data = await asyncio.to_thread(Path(parent.upload_path).read_bytes)
+        return await self.client.edit(prompt, upload=data, upload_type=parent.upload_type, **params)
 
     def _failed(self, request: str, conversation: str, exc: ServiceUnavailable | ServiceRejected) -> TurnError:
         """The line a member reads when the service could not make their image; the request ends failed."""
@@ -781,7 +873,8 @@ class Conversations:
         each picture and make the first one current."""
         key, conversation, author_id = request["key"], request["conversation"], request["author_id"]
         cleared = request["cleared"]
-        sent_prompt = cleared["prompt"] if cleared["rewritten"] else None
+        # What reached the service when it differs from the prompt: a rewritten prompt, or an instruction.
+        sent_prompt = cleared["prompt"] if cleared["rewritten"] or run.instruction else None
         if not status.images:
             raise TurnError(_("The image service returned no image; try again."))
         try:

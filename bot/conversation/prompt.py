@@ -51,6 +51,8 @@ class PromptState:
     details: tuple[str, ...] = ()
     slots: dict[str, str] = field(default_factory=dict)
     negative: tuple[str, ...] = ()
+    # LoRAs of a server's named style, as (name, weight): they go with the style slot, and with it when it changes.
+    loras: tuple[tuple[str, float], ...] = ()
 
     def compose(self) -> str:
         parts = [self.subject]
@@ -63,10 +65,18 @@ class PromptState:
         return ", ".join(self.negative)
 
     def with_slot(self, slot: str, value: str) -> PromptState:
-        return replace(self, slots={**self.slots, slot: value})
+        return replace(self, slots={**self.slots, slot: value}, loras=() if slot == "style" else self.loras)
 
     def without_slot(self, slot: str) -> PromptState:
-        return replace(self, slots={key: value for key, value in self.slots.items() if key != slot})
+        slots = {key: value for key, value in self.slots.items() if key != slot}
+        return replace(self, slots=slots, loras=() if slot == "style" else self.loras)
+
+    def with_style(self, suffix: str, negative: str = "", loras: tuple[tuple[str, float], ...] = ()) -> PromptState:
+        """A server's named style: its suffix in the style slot, its negative prompt and LoRAs added."""
+        styled = self.with_slot("style", suffix)
+        for part in (part.strip() for part in negative.split(",")):
+            styled = styled.excluding(part)
+        return replace(styled, loras=loras)
 
     def excluding(self, thing: str) -> PromptState:
         core = without_article(thing)
@@ -170,6 +180,7 @@ class PromptState:
             "details": list(self.details),
             "slots": dict(self.slots),
             "negative": list(self.negative),
+            "loras": [list(lora) for lora in self.loras],
         }
 
     @classmethod
@@ -180,6 +191,7 @@ class PromptState:
             details=tuple(data.get("details", ())),
             slots=dict(data.get("slots", {})),
             negative=tuple(data.get("negative", ())),
+            loras=tuple((name, float(weight)) for name, weight in data.get("loras", ())),
         )
 
     @classmethod

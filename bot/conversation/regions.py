@@ -87,12 +87,31 @@ class PaintedArea:
         return soften(self.hard_mask(width, height))
 
 
-# Where an edit may change the picture: named parts, or what the member painted.
-Area = Region | PaintedArea
+@dataclass(frozen=True)
+class ThingArea:
+    """A thing named in words ("only the cat"): the service's segmentation model finds it in the picture."""
+
+    thing: str
+    outside = False
+
+    @property
+    def name(self) -> str:
+        return self.thing
+
+    def to_json(self) -> dict:
+        return {"thing": self.thing}
+
+
+# Where an edit may change the picture: named parts, what the member painted, or a thing named in words.
+Area = Region | PaintedArea | ThingArea
 
 
 def region_from_json(data: dict) -> Area:
-    return PaintedArea(data["painted"]) if "painted" in data else Region.from_json(data)
+    if "painted" in data:
+        return PaintedArea(data["painted"])
+    if "thing" in data:
+        return ThingArea(data["thing"])
+    return Region.from_json(data)
 
 
 def soften(inside: np.ndarray) -> Image.Image:
@@ -312,6 +331,24 @@ def restricted(text: str) -> Located | None:
     if match := _LEADING.match(text):
         return Located(_region(match.group("place"), False), _tidy(text[match.end() :]), match.group(0), False)
     return None
+
+
+# "make only the cat orange", "just the car: paint it red", "rends seulement le chat orange".
+_ONLY_THING = re.compile(rf"\b{_ONLY}(?P<article>(?:the|le|la|les)\s+|l')(?P<thing>[^\W\d_][\w'-]*)", re.IGNORECASE)
+
+
+def thing_restricted(text: str) -> tuple[ThingArea, str] | None:
+    """A thing a turn limits itself to when it is not a place ("only the cat"), and the instruction without
+    "only"; None when the turn names none."""
+    match = _ONLY_THING.search(text)
+    if match is None:
+        return None
+    before, rest = text[: match.start()], text[match.end() :]
+    if re.match(r"\s*[,:;]", rest):  # "only the cat: make it orange"
+        instruction = _tidy(before + " " + re.sub(r"^\s*[,:;]\s*", "", rest))
+    else:
+        instruction = _tidy(f"{before} {match['article']}{match['thing']}{rest}")
+    return ThingArea(match["thing"]), instruction
 
 
 def placed(text: str) -> Located | None:

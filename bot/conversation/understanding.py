@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from bot.conversation.lexicon import COLOURS, FRENCH_WORDS, LIGHTING, MOODS, PALETTES, STYLES, WEATHER
 from bot.conversation.prompt import PromptState, without_article
-from bot.conversation.regions import PROMPT_PLACES, Region, placed, restricted
+from bot.conversation.regions import PROMPT_PLACES, Area, placed, restricted, thing_restricted
 
 
 class EditKind(StrEnum):
@@ -77,7 +77,7 @@ class Edit:
     state: PromptState
     strength: float
     # Where the change goes: the rest of the picture is kept exactly. None is the whole picture.
-    region: Region | None = None
+    region: Area | None = None
     # No rule read the turn: its words would only be appended to the prompt.
     guessed: bool = False
 
@@ -469,6 +469,11 @@ def edit_for(cleaned: str, state: PromptState) -> Edit:
         if edit.kind is EditKind.ADD and located.region.name in PROMPT_PLACES:
             where = f"{edit.state.additions[-1]} {PROMPT_PLACES[located.region.name]}"
             return Edit(EditKind.ADD, state.adding(where), REGION_STRENGTH, located.region)
+    if (found := thing_restricted(cleaned)) and found[1]:
+        area, instruction = found
+        # The segmentation model reads English: "le chat" is looked for as "cat".
+        area = replace(area, thing=translate(area.thing))
+        return replace(_edit_for(instruction, state), region=area, strength=REGION_STRENGTH)
     return _edit_for(cleaned, state)
 
 

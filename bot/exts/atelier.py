@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.exts.moderation import ModerationAdmin
-from bot.exts.studio import ModelsAdmin, StudioAdmin
+from bot.exts.studio import ModelsAdmin, StudioAdmin, StylesAdmin
 from bot.i18n import N_, _
 from bot.interactions import is_manager, tell
 
@@ -23,6 +23,7 @@ class Atelier(
     ModerationAdmin,
     StudioAdmin,
     ModelsAdmin,
+    StylesAdmin,
     commands.GroupCog,
     group_name="atelier",
     group_description="Atelier's server settings",

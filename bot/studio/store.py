@@ -9,6 +9,7 @@ import time
 from sqlite_utils import Database
 
 from bot.studio.budget import Spent
+from bot.studio.styles import Style
 from bot.studio.tiers import Tier
 
 
@@ -42,6 +43,24 @@ class StudioStore:
 
     def save_server_defaults(self, guild_id: int, defaults: dict) -> None:
         self._save_server(guild_id, defaults=json.dumps(defaults))
+
+    def styles(self, guild_id: int) -> dict[str, Style]:
+        """The server's named styles by lower-case name."""
+        saved = self.server_defaults(guild_id).get("styles", {})
+        return {key: Style.from_json(value) for key, value in saved.items()}
+
+    def save_style(self, guild_id: int, style: Style) -> None:
+        saved = self.server_defaults(guild_id)
+        styles = {**saved.get("styles", {}), style.name.lower(): style.to_json()}
+        self.save_server_defaults(guild_id, {**saved, "styles": styles})
+
+    def remove_style(self, guild_id: int, name: str) -> bool:
+        saved = self.server_defaults(guild_id)
+        styles = dict(saved.get("styles", {}))
+        if styles.pop(name.lower(), None) is None:
+            return False
+        self.save_server_defaults(guild_id, {**saved, "styles": styles})
+        return True
 
     def tiers(self, guild_id: int) -> list[Tier]:
         return [

@@ -17,6 +17,7 @@ from bot.service_client import JobStatus
 from bot.studio.budget import Allowance, Spent, day_start
 from bot.studio.fair_queue import FairQueue, Ticket
 from bot.studio.store import StudioStore
+from bot.studio.styles import Style
 from bot.studio.tiers import Caller, Fitted, Limits, Request, fit, place, shown_tier
 
 log = get_logger("bot.studio")
@@ -90,6 +91,9 @@ class Studio:
         if request.width is None and max(defaults.width, defaults.height) > caller.limits.max_side:
             request = replace(request, width=defaults.width, height=defaults.height)
         return fit(request, caller.limits, caller.tier, defaults.steps)
+
+    def styles(self, guild_id: int) -> dict[str, Style]:
+        return self.store.styles(guild_id)
 
     def check_budget(self, caller: Caller) -> None:
         """``TurnError`` with the time budgets start again, once the member's day is spent."""

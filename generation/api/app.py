@@ -23,6 +23,7 @@ from generation.jobs.worker import Worker
 from generation.metrics import Metrics
 from generation.provenance import Provenance
 from generation.publishing import Publisher
+from generation.segmentation import Segmenter
 from generation.store import BlobStore, ImageStore, open_database, remove_partial_files
 
 log = get_logger("generation.app")
@@ -37,7 +38,9 @@ def _report_worker_end(task: asyncio.Task) -> None:
         log.critical("worker.died", exc_info=task.exception())
 
 
-def create_app(config: Config, backend: ModelShelf, provenance: Provenance) -> web.Application:
+def create_app(
+    config: Config, backend: ModelShelf, provenance: Provenance, segmenter: Segmenter | None = None
+) -> web.Application:
     """The service around an already-loaded backend and signer (loading them is the caller's job)."""
     middlewares = [json_errors]
     if config.service.token:
@@ -74,6 +77,7 @@ def create_app(config: Config, backend: ModelShelf, provenance: Provenance) -> w
     )
     app[keys.CONFIG] = config
     app[keys.BACKEND] = backend
+    app[keys.SEGMENTER] = segmenter
     app[keys.PROVENANCE] = provenance
     app[keys.STORE] = images
     app[keys.BLOBS] = blobs

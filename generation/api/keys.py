@@ -30,3 +30,5 @@ IMAGE_CACHING = web.AppKey("image_caching", str)
 # Set when the service begins to stop: waiting requests cut off then are not client hang-ups.
 STOPPING = web.AppKey("stopping", asyncio.Event)
 WORKER_TASK = web.AppKey("worker_task", asyncio.Task)
+# Masks from words (``[model] segmentation_path``), or None.
+SEGMENTER = web.AppKey("segmenter", object)

@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from atelier import __version__
 from generation.api import keys
 from generation.api.requests import decode_base64_image, json_body, multipart_edit
+from generation.api.segment import segment
 from generation.errors import ApiError, invalid, not_found
 from generation.imaging import decode_upload, fitted_size, prepare_mask, release_memory
 from generation.jobs.backend import Capabilities
@@ -24,6 +25,8 @@ from generation.params import (
     EditParams,
     GenerateParams,
     check_cost,
+    check_instruction,
+    check_loras,
     check_side,
     edit_strength,
     parse_params,
@@ -172,11 +175,18 @@ async def _queue(queue: JobQueue, job: Job) -> Job:
 # ---------------------------------------------------------------- generate and edit
 
 
+def _model_choice(request: web.Request, params: GenerateParams | EditParams):
+    """The model a request names (the default one when none), its sampling defaults, and the LoRAs applied."""
+    shelf = request.app[keys.BACKEND]
+    model = shelf.resolve(params.model)
+    loras = check_loras(params.loras, shelf.loras, request.app[keys.CONFIG].loras.max_per_request)
+    return model, shelf.defaults(model), loras
+
+
 async def generate(request: web.Request) -> web.Response:
     limits = request.app[keys.CONFIG].limits
     params = parse_params(GenerateParams, await json_body(request))
-    model = request.app[keys.BACKEND].resolve(params.model)
-    defaults = request.app[keys.BACKEND].defaults(model)
+    model, defaults, loras = _model_choice(request, params)
     key = _idempotency_key(request)
     async with _submitting(request, key):
         job = repeated = await _repeated(request, key, request_hash := _request_hash(request, params, {}))
@@ -186,6 +196,7 @@ async def generate(request: web.Request) -> web.Response:
                 width=check_side("width", defaults.width if params.width is None else params.width, limits),
                 height=check_side("height", defaults.height if params.height is None else params.height, limits),
                 model=model,
+                loras=loras,
             )
             job = await _submit(request, spec, key, request_hash)
     return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
@@ -202,8 +213,14 @@ async def edit(request: web.Request) -> web.Response:
     else:
         data = await json_body(request, accepted="application/json or multipart/form-data")
     params = parse_params(EditParams, data, where)
-    model = request.app[keys.BACKEND].resolve(params.model)
-    defaults = request.app[keys.BACKEND].defaults(model)
+    if params.instruct:
+        image_guidance = check_instruction(params, limits)
+        model = request.app[keys.BACKEND].instruct_name
+        if model is None:
+            raise invalid("instruct", "this service has no instruction-edit model: set [model] edit_path")
+        defaults, loras = request.app[keys.BACKEND].defaults(model), ()
+    else:
+        model, defaults, loras = _model_choice(request, params)
     if params.mask is not None:
         if "mask" in files:
             raise invalid("mask", "mask was sent both as a part and in params; send it once")
@@ -217,7 +234,11 @@ async def edit(request: web.Request) -> web.Response:
         if job is None:
             sampled, strength = edit_strength(params, sampling(params, defaults, limits), defaults, limits)
             request.app[keys.QUEUE].ensure_room()
-            spec = replace(await _edit_spec(request, params, files, digests, sampled, strength), model=model)
+            spec = await _edit_spec(request, params, files, digests, sampled, strength)
+            spec = replace(spec, model=model, loras=loras)
+            if params.instruct:
+                # Drawn from noise beside the picture, every step run.
+                spec = replace(spec, strength=1.0, image_guidance=image_guidance)
             job = await _submit(request, spec, key, request_hash)
     return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
 
@@ -438,7 +459,12 @@ async def models(request: web.Request) -> web.Response:
     shelf = request.app[keys.BACKEND]
     budget = shelf.budget_bytes
     return web.json_response(
-        {"models": shelf.listing(), "memory_budget_mb": round(budget / 2**20, 1) if budget else None}
+        {
+            "models": shelf.listing(),
+            "memory_budget_mb": round(budget / 2**20, 1) if budget else None,
+            "loras": list(shelf.loras),
+            "segmentation": request.app[keys.SEGMENTER] is not None,
+        }
     )
 
 
@@ -456,6 +482,7 @@ ROUTES = [
     web.get("/v1/images/{id}", image_file),
     web.get("/v1/images/{id}/provenance", image_provenance),
     web.get("/v1/models", models),
+    web.post("/v1/segment", segment),
     web.get("/healthz", healthz),
     web.get("/metrics", metrics),
 ]

@@ -18,6 +18,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy
 import safetensors
@@ -28,10 +29,14 @@ from diffusers.image_processor import VaeImageProcessor
 from diffusers.utils.torch_utils import randn_tensor
 from PIL import Image
 
+from atelier.logs import get_logger
 from generation.backends.loader import BUILTIN_NOTES, LoadedModel
+from generation.errors import ApiError
 from generation.imaging import keep_unmasked
 from generation.jobs.backend import Capabilities, Finished, JobInputs
 from generation.jobs.model import EditSpec, GenerateSpec, Job, Sampling, Spec
+
+log = get_logger("generation.diffusers")
 
 # Prompt embeddings kept on the device: a server's members reuse prompts (and the empty negative prompt).
 EMBEDDING_CACHE_SIZE = 256
@@ -88,7 +93,14 @@ class DiffusersTrajectory:
 
 
 class DiffusersBackend:
-    def __init__(self, model: LoadedModel, max_batch: int, max_batch_pixels: int, keep_latents: bool) -> None:
+    def __init__(
+        self,
+        model: LoadedModel,
+        max_batch: int,
+        max_batch_pixels: int,
+        keep_latents: bool,
+        loras: dict[str, Path] | None = None,
+    ) -> None:
         self.model = model
         self.name = model.name
         self.device = model.device
@@ -105,9 +117,14 @@ class DiffusersBackend:
         self._scheduler_class = type(pipeline.scheduler)
         self._scheduler_config = pipeline.scheduler.config
         self._step_parameters = set(inspect.signature(pipeline.scheduler.step).parameters)
-        self._embeddings: OrderedDict[str, tuple] = OrderedDict()
+        self._embeddings: OrderedDict[tuple, tuple] = OrderedDict()
         self._keep_latents = keep_latents
         self._dtype = self.unet.dtype
+        # The operator's LoRAs by name; those loaded into this pipeline; those the last forward ran with.
+        self._lora_files = loras or {}
+        self._lora_adapters: set[str] = set()
+        # None: not known yet (a pipeline may come with adapters already loaded), so the first job sets them.
+        self._active_loras: tuple[tuple[str, float], ...] | None = None
 
     def optimise_for_cuda(self, channels_last: bool, compile_mode: str, sizes: Sequence[tuple[int, int]]) -> None:
         """Channels-last layout and torch.compile on CUDA; compilation is warmed up for each size given, alone
@@ -174,6 +191,7 @@ class DiffusersBackend:
         spec = job.spec
         sampling = spec.sampling
         guided = sampling.guidance > 1 and self.unet.config.time_cond_proj_dim is None
+        self._use_loras(spec.loras)
         embeddings, added = self._conditioning(sampling.prompt, sampling.negative_prompt, guided, spec)
         scheduler = self._scheduler_class.from_config(self._scheduler_config)
         scheduler.set_timesteps(sampling.steps, device=self.device)
@@ -239,13 +257,42 @@ class DiffusersBackend:
         return self._text(negative)
 
     def _text(self, text: str) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """One text's embeddings (and SDXL's pooled ones), cached: prompts recur, the empty negative most of all."""
-        if text not in self._embeddings:
-            self._embeddings[text] = self._encode_text(text)
+        """One text's embeddings (and SDXL's pooled ones), cached: prompts recur, the empty negative most of all.
+        A LoRA may change the text encoder, so the cache is per set of LoRAs."""
+        key = (text, self._active_loras)
+        if key not in self._embeddings:
+            self._embeddings[key] = self._encode_text(text)
             while len(self._embeddings) > EMBEDDING_CACHE_SIZE:
                 self._embeddings.popitem(last=False)
-        self._embeddings.move_to_end(text)
-        return self._embeddings[text]
+        self._embeddings.move_to_end(key)
+        return self._embeddings[key]
+
+    def _use_loras(self, loras: tuple[tuple[str, float], ...]) -> None:
+        """Apply these LoRAs at these weights (loading each the first time), or none."""
+        if loras == self._active_loras:
+            return
+        for name, _ in loras:
+            if name not in self._lora_adapters:
+                self._load_lora(name)
+        if loras:
+            self.pipeline.enable_lora()
+            self.pipeline.set_adapters([name for name, _ in loras], adapter_weights=[weight for _, weight in loras])
+        elif getattr(self.pipeline.unet, "peft_config", None):
+            self.pipeline.disable_lora()
+        self._active_loras = loras
+
+    def _load_lora(self, name: str) -> None:
+        path = self._lora_files[name]
+        if name in getattr(self.pipeline.unet, "peft_config", {}):
+            self._lora_adapters.add(name)  # loaded into this pipeline by an earlier backend
+            return
+        try:
+            self.pipeline.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=name)
+        except Exception as exc:
+            log.warning("lora.unusable", lora=name, model=self.name, error=str(exc).splitlines()[0] if str(exc) else "")
+            message = f"the LoRA {name!r} does not fit the model {self.name!r}"
+            raise ApiError(422, "lora_unusable", message, "loras") from None
+        self._lora_adapters.add(name)
 
     def _encode_text(self, text: str) -> tuple[torch.Tensor, torch.Tensor | None]:
         device = torch.device(self.device)
@@ -280,7 +327,8 @@ class DiffusersBackend:
 
     @torch.inference_mode()
     def step(self, trajectories: Sequence[DiffusersTrajectory]) -> None:
-        """One denoising step for every trajectory, in one UNet forward."""
+        """One denoising step for every trajectory, in one UNet forward (they share their LoRAs: the batch key)."""
+        self._use_loras(trajectories[0].job.spec.loras)
         inputs, timesteps, embeddings, added = [], [], [], []
         for trajectory in trajectories:
             t = trajectory.timesteps[trajectory.index]

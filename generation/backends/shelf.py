@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -36,6 +37,8 @@ class ShelfEntry:
     name: str
     defaults: DefaultsConfig
     disk_bytes: int = 0
+    # "text-to-image", or "instruct" for the instruction-edit model (edits only, by instruction).
+    kind: str = "text-to-image"
 
 
 class ModelUnavailable(ApiError):
@@ -68,6 +71,7 @@ class ModelShelf:
         max_batch: int,
         max_batch_pixels: int,
         budget_bytes: int = 0,
+        loras: dict[str, Path] | None = None,
     ) -> None:
         self.entries = {entry.name: entry for entry in entries}
         self.default_name = entries[0].name
@@ -77,6 +81,8 @@ class ModelShelf:
         self.max_batch_pixels = max_batch_pixels
         self.capabilities = Capabilities()
         self.budget_bytes = budget_bytes
+        # The operator's LoRAs by name (every model's backend applies them per request).
+        self.loras = loras or {}
         self._load = load
         # Loaded models, least recently used first, with what each takes in memory.
         self._loaded: OrderedDict[str, DiffusersBackend] = OrderedDict({self.default_name: default})
@@ -90,12 +96,18 @@ class ModelShelf:
         """The model a request names (the default when it names none), or a 400 naming ``model``."""
         if requested is None or requested == "":
             return self.default_name
-        if requested not in self.entries:
-            raise invalid("model", f"unknown model {requested!r}; this service has {', '.join(self.entries)}")
+        drawing = [name for name, entry in self.entries.items() if entry.kind != "instruct"]
+        if requested not in drawing:
+            raise invalid("model", f"unknown model {requested!r}; this service has {', '.join(drawing)}")
         return requested
 
     def defaults(self, name: str) -> DefaultsConfig:
         return self.entries[name].defaults
+
+    @property
+    def instruct_name(self) -> str | None:
+        """The instruction-edit model's name, when the service has one."""
+        return next((name for name, entry in self.entries.items() if entry.kind == "instruct"), None)
 
     def listing(self) -> list[dict]:
         """Every model, for ``GET /v1/models``: name, whether it is the default and loaded, its defaults."""
@@ -104,6 +116,7 @@ class ModelShelf:
         return [
             {
                 "name": name,
+                "kind": entry.kind,
                 "default": name == self.default_name,
                 "loaded": name in loaded,
                 "memory_mb": round(loaded[name] / 2**20, 1) if name in loaded else None,
@@ -118,7 +131,7 @@ class ModelShelf:
         return planned_steps(spec)
 
     def batch_key(self, spec: Spec) -> Hashable:
-        return (self._name_of(spec), spec.height, spec.width)
+        return (self._name_of(spec), spec.height, spec.width, spec.loras)
 
     def room(self, spec: Spec) -> int:
         return images_per_forward(spec.width, spec.height, self.max_batch, self.max_batch_pixels)

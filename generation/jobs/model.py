@@ -53,6 +53,8 @@ class GenerateSpec:
     height: int
     # The model that draws it, by name ("" in jobs recorded before there were several: the default one).
     model: str = ""
+    # LoRAs applied, as (name, weight) pairs sorted by name.
+    loras: tuple[tuple[str, float], ...] = ()
 
     kind = "generate"
 
@@ -76,6 +78,9 @@ class EditSpec:
     # Margins (left, top, right, bottom) the canvas grows by; the new area is drawn, the picture kept as it is.
     extend: tuple[int, int, int, int] | None = None
     model: str = ""
+    loras: tuple[tuple[str, float], ...] = ()
+    # An instruction edit's pull towards the picture (the instruction's is ``sampling.guidance``).
+    image_guidance: float = 1.5
 
     kind = "edit"
 
@@ -92,6 +97,7 @@ def spec_from_json(data: dict) -> Spec:
     kind = data.pop("kind")
     sampling = data.pop("sampling")
     sampling = Sampling(**{**sampling, "seeds": tuple(sampling["seeds"])})
+    data["loras"] = tuple((name, weight) for name, weight in data.get("loras", ()))
     if kind == "generate":
         return GenerateSpec(sampling=sampling, **data)
     for name in ("upload", "mask"):

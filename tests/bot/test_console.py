@@ -80,7 +80,7 @@ async def test_the_readmes_conversation_with_the_builtin_model_does_what_it_says
     output, errors = await converse(
         trained_client,
         tmp_path,
-        "a small red circle on the left and a green star on the right, on a black background",
+        "a small red circle on the left and a green star on the right, on a grey background",
         "make the background blue",
         "make the circle yellow",
         "/upscale",
@@ -97,7 +97,7 @@ async def test_the_readmes_conversation_with_the_builtin_model_does_what_it_says
     }
     # On the pixels: each picture has the background, and each object the colour and side, its prompt says.
     scenes = {
-        1: Scene(things=(CIRCLE, STAR), background="black"),
+        1: Scene(things=(CIRCLE, STAR), background="grey"),
         2: Scene(things=(CIRCLE, STAR), background="blue"),
         3: Scene(things=(replace(CIRCLE, colour="yellow"), STAR), background="blue"),
     }
@@ -171,3 +171,40 @@ async def test_model_lists_the_services_models_and_picks_one_for_the_conversatio
         "! There is no model called sdxl: the service has builtin:random, shapes.",
         "! This conversation draws with shapes: start the console again for another model.",
     ]
+
+
+async def test_a_line_no_rule_reads_goes_to_the_instruction_edit_model_when_there_is_one(
+    start_service, instruct_folder, tmp_path
+):
+    async with start_service(model={"edit_path": str(instruct_folder)}) as service:
+        output, errors = await converse(
+            service, tmp_path, "a lighthouse on a cliff", 'The lamp should say "HELLO"', "/reroll", "/model"
+        )
+
+    assert errors == ""
+    assert 'Edit by instruction of #1: “The lamp should say "HELLO"”' in output
+    assert "Re-roll of #2" in output
+    assert sorted(printed_images(output)) == [1, 2, 3]
+    details = [line for line in output.splitlines() if line.lstrip().startswith("prompt:")]
+    assert ["| instruct |" in line for line in details] == [False, True, True]
+    # It edits only: it is not offered as a model to draw with.
+    assert "models: builtin:random (this conversation)\n" in output
+
+
+@pytest.mark.parametrize(
+    ("found", "said"),
+    [
+        ("everywhere", "Edit (recolour) of #1, only the cat"),
+        ("nowhere", "! I can't find “cat” in #1: name a part instead (the left half, the top right…), or use the"),
+        (None, "! Changing only “cat” needs a segmentation model on the image service: name a part instead"),
+    ],
+)
+async def test_only_a_thing_named_in_words_is_masked_by_the_segmentation_model(
+    start_service, segmentation_folders, tmp_path, found, said
+):
+    model = {"segmentation_path": str(segmentation_folders[found])} if found else {}
+    async with start_service(model=model) as service:
+        output, errors = await converse(service, tmp_path, "a cat on a sofa", "make only the cat orange")
+
+    assert said in output + errors
+    assert sorted(printed_images(output)) == ([1, 2] if found == "everywhere" else [1])

@@ -29,6 +29,7 @@ from bot.models import ServerModels
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
 from bot.studio.preferences import ASPECTS, Preferences, apply, aspect_size, owner_only
+from bot.studio.styles import Style
 from bot.studio.tiers import Caller
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         guidance="How closely to follow the prompt",
         image="A picture to start from",
         model="Which model draws it and its edits (those this server offers)",
+        style="One of this server's named styles (/atelier style)",
     )
     @app_commands.guild_only()
     async def imagine(
@@ -188,6 +190,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         guidance: app_commands.Range[float, 0.0, 30.0] | None = None,
         image: discord.Attachment | None = None,
         model: str | None = None,
+        style: str | None = None,
     ) -> None:
         channel = interaction.channel
         try:
@@ -196,7 +199,8 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             caller = await self.caller(interaction.guild_id, interaction.user, channel)
             preferences = self.preferences(interaction.guild_id, interaction.user.id)
             await self.bot.catalog.ensure(self.bot.engine.client)
-            model = self._model(interaction.guild_id, channel, model)
+            named = self._style(interaction.guild_id, style)
+            model = self._model(interaction.guild_id, channel, model or (named.model if named else None))
             defaults = self.bot.catalog.defaults(model)
             draw = apply(
                 preferences,
@@ -277,6 +281,7 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
             guidance=guidance,
             upload=upload,
             model=model,
+            style=named,
             progress=ProgressMessage(status),
             caller=answering(caller, where, status, private),
         )
@@ -288,6 +293,23 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
         names = self.bot.catalog.allowed(self.server_models(interaction.guild_id))
         typed = current.lower()
         return [app_commands.Choice(name=name, value=name) for name in names if typed in name.lower()][:25]
+
+    @imagine.autocomplete("style")
+    async def style_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        typed = current.lower()
+        styles = self.bot.studio.styles(interaction.guild_id) if interaction.guild_id else {}
+        return [app_commands.Choice(name=s.name, value=s.name) for key, s in styles.items() if typed in key][:25]
+
+    def _style(self, guild_id: int | None, name: str | None) -> Style | None:
+        if name is None:
+            return None
+        styles = self.bot.studio.styles(guild_id) if guild_id else {}
+        style = styles.get(name.lower())
+        if style is None:
+            named = ", ".join(f"`{each.name}`" for each in styles.values()) or _("none yet")
+            raise TurnError(_("This server has no style called {name}: its styles are {styles}.", name=name,
+                              styles=named))  # fmt: skip
+        return style
 
     def server_models(self, guild_id: int | None) -> ServerModels:
         saved = self.bot.studio.store.server_defaults(guild_id).get("models", {}) if guild_id else {}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bot.conversation.prompt import PromptState
-from bot.conversation.regions import REGIONS, grid_region, restricted
+from bot.conversation.regions import REGIONS, ThingArea, grid_region, restricted
 from bot.conversation.understanding import REGION_STRENGTH, Edit, EditKind, Unclear, understand
 
 HOUSE = PromptState.start("a red house in a field")
@@ -67,6 +67,23 @@ def test_a_turn_naming_a_region_edits_only_that_region(text, kind, prompt, regio
 )
 def test_a_turn_without_a_region_edits_the_whole_picture(text):
     assert getattr(understand(text, HOUSE), "region", None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "thing", "prompt"),
+    [
+        ("make only the door blue", "door", "a red house in a field, blue door"),
+        ("just the door: make it blue", "door", "a red house in a field, blue color scheme"),
+        ("rends seulement la porte bleue", "door", "a red house in a field, blue door"),
+        ("make only the roof green", "roof", "a red house in a field, green roof"),
+    ],
+)
+def test_a_thing_named_after_only_is_found_by_the_segmentation_model(text, thing, prompt):
+    edit = understand(text, HOUSE)
+    assert isinstance(edit, Edit)
+    assert edit.region == ThingArea(thing)
+    assert edit.prompt == prompt
+    assert edit.strength == REGION_STRENGTH
 
 
 def _pixels(region, width=96, height=64):
