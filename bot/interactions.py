@@ -67,3 +67,9 @@ async def tell(interaction: discord.Interaction, text: str, view: discord.ui.Vie
             await interaction.response.send_message(text, ephemeral=True, **options)
     except discord.HTTPException:
         log.warning("interaction.unanswerable", guild=interaction.guild_id)
+
+
+def choices(names: list[str], typed: str) -> list[discord.app_commands.Choice[str]]:
+    """Autocompletion: the names holding what the member typed so far, as many as Discord shows (25)."""
+    typed = typed.lower()
+    return [discord.app_commands.Choice(name=name, value=name) for name in names if typed in name.lower()][:25]

@@ -288,12 +288,7 @@ def pretrain_text_encoder(text_encoder, tokenizer, options: Options, deadline: f
             list(captions), padding="max_length", max_length=TEXT_LENGTH, truncation=True, return_tensors="pt"
         ).input_ids.to(device)
         loss, _ = probe.loss(text_encoder(ids)[0], list(scenes))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, GRAD_CLIP)
-        optimizer.step()
-        schedule.step()
-        losses.append(loss.item())
+        losses.append(_optimise(loss, optimizer, schedule, trained))
         progress.update(losses[-1])
     progress.close()
     return losses
@@ -320,16 +315,21 @@ def refine_decoder(vae, options: Options, deadline: float) -> list[float]:
             latents = vae.encode(images).latent_dist.mode()
         error = vae.decode(latents).sample - images
         loss = (weights * (error.abs() + error.square())).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(decoder, GRAD_CLIP)
-        optimizer.step()
-        schedule.step()
-        losses.append(loss.item())
+        losses.append(_optimise(loss, optimizer, schedule, decoder))
         progress.update(losses[-1])
     progress.close()
     vae.eval().requires_grad_(False)
     return losses
+
+
+def _optimise(loss: torch.Tensor, optimizer, schedule, parameters) -> float:
+    """One optimiser step on ``loss`` (gradients clipped) and the schedule moved on; the loss's value."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(parameters, GRAD_CLIP)
+    optimizer.step()
+    schedule.step()
+    return loss.item()
 
 
 def _latent_weights(pixel_weights: torch.Tensor, latent_size: int) -> torch.Tensor:
@@ -377,12 +377,7 @@ def train(options: Options) -> dict:
         reconstruction = vae.decode(posterior.sample(generator=generator)).sample
         error = reconstruction - images
         loss = (weights * (error.abs() + error.square())).mean() + KL_WEIGHT * posterior.kl().mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(vae.parameters(), GRAD_CLIP)
-        optimizer.step()
-        schedule.step()
-        losses["vae"].append(loss.item())
+        losses["vae"].append(_optimise(loss, optimizer, schedule, vae.parameters()))
         progress.update(losses["vae"][-1])
     progress.close()
     vae.eval().requires_grad_(False)
@@ -427,16 +422,11 @@ def train(options: Options) -> dict:
         prediction = unet(noisy, timesteps, hidden).sample
         weights = _latent_weights(pixel_weights.to(device), latents.shape[-1])
         loss = (weights * (prediction.float() - target.float()).square()).mean() / weights.mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trained, GRAD_CLIP)
-        optimizer.step()
-        schedule.step()
         decay = min(EMA_DECAY, (1 + progress.step) / (10 + progress.step))
+        losses["unet"].append(_optimise(loss, optimizer, schedule, trained))
         with torch.no_grad():
             for average, weight in zip(ema.parameters(), unet.parameters(), strict=True):
                 average.lerp_(weight, 1.0 - decay)
-        losses["unet"].append(loss.item())
         progress.update(losses["unet"][-1])
     progress.close()
 

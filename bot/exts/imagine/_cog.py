@@ -24,7 +24,7 @@ from bot.exts.imagine._ui import OUTPAINTS, EditModal, RegionPicker, image_view,
 from bot.exts.moderation import appeal_view
 from bot.exts.provenance import send_provenance
 from bot.i18n import N_, _, use_locale, written_in
-from bot.interactions import MEMBER_LOCALES, SOMETHING_WRONG, tell
+from bot.interactions import MEMBER_LOCALES, SOMETHING_WRONG, choices, tell
 from bot.models import ServerModels
 from bot.moderation_gate import Refused
 from bot.storage import StoredImage
@@ -290,15 +290,12 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
     @imagine.autocomplete("model")
     async def model_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         await self.bot.catalog.ensure(self.bot.engine.client)
-        names = self.bot.catalog.allowed(self.server_models(interaction.guild_id))
-        typed = current.lower()
-        return [app_commands.Choice(name=name, value=name) for name in names if typed in name.lower()][:25]
+        return choices(self.bot.catalog.allowed(self.server_models(interaction.guild_id)), current)
 
     @imagine.autocomplete("style")
     async def style_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        typed = current.lower()
         styles = self.bot.studio.styles(interaction.guild_id) if interaction.guild_id else {}
-        return [app_commands.Choice(name=s.name, value=s.name) for key, s in styles.items() if typed in key][:25]
+        return choices([style.name for style in styles.values()], current)
 
     def _style(self, guild_id: int | None, name: str | None) -> Style | None:
         if name is None:
@@ -427,26 +424,20 @@ class Imagine(Recovery, AppealOutcomes, commands.Cog):
                 moved_text(result, jump), ephemeral=private_conversation(conversation)
             )
             return
-        try:
-            caller = await self.caller(guild_id, interaction.user, interaction.channel)
-        except TurnError as error:
-            await tell(interaction, str(error))
-            return
-        status, where = await self._answer_here(interaction, conversation)
-        caller = answering(caller, where, status, conversation["surface"].removeprefix("discord-"))
         if action in OUTPAINTS:
-            work = engine.outpaint(
-                image.conversation,
-                image.number,
-                OUTPAINTS[action],
-                interaction.user.id,
-                ProgressMessage(status),
-                caller,
-            )
+
+            def start(progress, caller):
+                return engine.outpaint(
+                    image.conversation, image.number, OUTPAINTS[action], interaction.user.id, progress, caller
+                )
+
         else:
             run = {"var": engine.variations, "reroll": engine.reroll, "up": engine.upscale}[action]
-            work = run(image.conversation, image.number, interaction.user.id, ProgressMessage(status), caller)
-        await self.run_turn(work, status, where, guild=guild_id, action=action)
+
+            def start(progress, caller):
+                return run(image.conversation, image.number, interaction.user.id, progress, caller)
+
+        await self._interaction_turn(interaction, conversation, action, start)
 
     async def _answer_here(self, interaction: discord.Interaction, conversation: dict):
         """The progress message of a button's turn, and where its further images go: in the channel, or only

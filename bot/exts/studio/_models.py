@@ -11,7 +11,7 @@ from discord import app_commands
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.i18n import _
-from bot.interactions import tell
+from bot.interactions import choices, tell
 from bot.models import ModelRefused, ServerModels, shown
 
 if TYPE_CHECKING:
@@ -79,6 +79,4 @@ class ModelsAdmin:
     @models.autocomplete("allow")
     @models.autocomplete("forbid")
     async def model_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        typed = current.lower()
-        names = [name for name in self.bot.catalog.models if typed in name.lower()]
-        return [app_commands.Choice(name=name, value=name) for name in names][:25]
+        return choices(list(self.bot.catalog.models), current)

@@ -12,7 +12,7 @@ from discord import app_commands
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError
 from bot.i18n import _
-from bot.interactions import tell
+from bot.interactions import choices, tell
 from bot.studio.styles import STYLE_NAME, Style
 
 if TYPE_CHECKING:
@@ -92,22 +92,17 @@ class StylesAdmin:
 
     @style_add.autocomplete("model")
     async def style_models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _choices(list(self.bot.catalog.models), current)
+        return choices(list(self.bot.catalog.models), current)
 
     @style_add.autocomplete("lora")
     async def style_loras(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         await self.bot.catalog.ensure(self.bot.engine.client)
-        return _choices(list(self.bot.catalog.loras), current)
+        return choices(list(self.bot.catalog.loras), current)
 
     @style_remove.autocomplete("name")
     async def style_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         styles = self.bot.studio.store.styles(interaction.guild_id)
-        return _choices([style.name for style in styles.values()], current)
-
-
-def _choices(names: list[str], current: str) -> list[app_commands.Choice[str]]:
-    typed = current.lower()
-    return [app_commands.Choice(name=name, value=name) for name in names if typed in name.lower()][:25]
+        return choices([style.name for style in styles.values()], current)
 
 
 def style_text(style: Style) -> str:
