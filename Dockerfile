@@ -31,7 +31,8 @@ RUN pip install ".[nvidia]" \
 
 USER atelier
 VOLUME ["/data", "/models"]
-EXPOSE 8765
+# 8765: the generation service; 8766: the bot's mask page ([bot] web_port, served when [bot] public_url is set).
+EXPOSE 8765 8766
 
 # Listening on all interfaces requires ATELIER_SERVICE_TOKEN: the service refuses to start without it.
 ENTRYPOINT ["python", "-m", "generation", "--config", "/app/config.toml", "--host", "0.0.0.0", "--data-dir", "/data"]
