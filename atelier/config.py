@@ -73,6 +73,8 @@ class NamedModelConfig(_Section):
 
     path: str
     config: str = ""
+    # "instruct": an instruction-edit checkpoint (InstructPix2Pix), like [model] edit_path: it edits, by instruction.
+    kind: Literal["text-to-image", "instruct"] = "text-to-image"
     # Sampling this model was made for; unset: what its folder declares, then [defaults].
     width: int | None = Field(None, ge=64)
     height: int | None = Field(None, ge=64)

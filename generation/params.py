@@ -132,11 +132,10 @@ def check_instruction(params: EditParams, limits: LimitsConfig) -> float:
         ("extend", params.extend is not None),
         ("scale", params.scale != 1),
         ("loras", bool(params.loras)),
-        ("model", params.model is not None),
     ):
         if asked:
-            raise invalid(field, f"{field} can't go with instruct: an instruction edits the whole picture on the "
-                          "service's instruction-edit model")  # fmt: skip
+            raise invalid(field, f"{field} can't go with instruct: an instruction edits the whole picture on an "
+                          "instruction-edit model")  # fmt: skip
     image_guidance = 1.5 if params.image_guidance is None else params.image_guidance
     _check_range("image_guidance", image_guidance, 0, limits.max_guidance)
     return float(image_guidance)

@@ -90,6 +90,11 @@ def shelf_entries(config: Config, default: LoadedModel) -> list[ShelfEntry]:
     entries = [ShelfEntry(default.name, model_defaults(config, default.declared_defaults))]
     data_dir = config.service.data_dir
     for name, named in config.models.items():
+        if named.kind == "instruct":
+            check_instruct_folder(Path(named.path), f"[models.{name}] path")
+            defaults = model_defaults(config, declared_defaults(Path(named.path)), named.sampling_defaults())
+            entries.append(ShelfEntry(name, defaults, weights_on_disk(Path(named.path)), "instruct"))
+            continue
         try:
             source = model_source(_named_model(config, name), data_dir)
         except ModelLoadError as exc:
@@ -111,8 +116,12 @@ def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
     """The service's models around the loaded default one; ``config`` has the operator's own [defaults]."""
 
     def load(name: str) -> DiffusersBackend | InstructBackend:
-        if name == INSTRUCT_MODEL:
-            return InstructBackend(load_instruct_model(config.model, name))
+        if name == INSTRUCT_MODEL and config.model.edit_path:
+            path, setting = Path(config.model.edit_path), "[model] edit_path"
+            return InstructBackend(load_instruct_model(path, setting, config.model, name))
+        if name in config.models and config.models[name].kind == "instruct":
+            path, setting = Path(config.models[name].path), f"[models.{name}] path"
+            return InstructBackend(load_instruct_model(path, setting, config.model, name))
         # The default model comes back this way after the memory budget let it go.
         source = config.model if name == model.name else _named_model(config, name)
         return _backend(config, load_model(source, config.service.data_dir, name=name))

@@ -215,9 +215,7 @@ async def edit(request: web.Request) -> web.Response:
     params = parse_params(EditParams, data, where)
     if params.instruct:
         image_guidance = check_instruction(params, limits)
-        model = request.app[keys.BACKEND].instruct_name
-        if model is None:
-            raise invalid("instruct", "this service has no instruction-edit model: set [model] edit_path")
+        model = request.app[keys.BACKEND].resolve_instruct(params.model)
         defaults, loras = request.app[keys.BACKEND].defaults(model), ()
     else:
         model, defaults, loras = _model_choice(request, params)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import torch
 from diffusers.utils.torch_utils import randn_tensor
 
-from atelier.config import INSTRUCT_MODEL
 from generation.backends.diffusers import planned_steps
 from generation.backends.loader import LoadedModel
 from generation.jobs.backend import Capabilities, Finished, JobInputs
@@ -46,7 +45,7 @@ class InstructTrajectory:
 class InstructBackend:
     def __init__(self, model: LoadedModel) -> None:
         self.model = model
-        self.name = INSTRUCT_MODEL
+        self.name = model.name
         self.pipeline = model.pipeline
         self.device = model.device
         self.capabilities = Capabilities(inpaint=False)

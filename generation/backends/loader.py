@@ -211,27 +211,26 @@ def load_model(config: ModelConfig, data_dir: Path, name: str | None = None) -> 
     )
 
 
-def check_instruct_folder(path: Path) -> None:
-    """That ``[model] edit_path`` is an InstructPix2Pix diffusers folder: its UNet takes the picture's latents
-    beside the noisy ones. Read from the configs, without loading anything."""
+def check_instruct_folder(path: Path, setting: str = "[model] edit_path") -> None:
+    """That the folder ``setting`` names is an InstructPix2Pix diffusers folder: its UNet takes the picture's
+    latents beside the noisy ones. Read from the configs, without loading anything."""
     check_model_path(path)
     if not path.is_dir():
-        raise ModelLoadError(f"[model] edit_path must be a diffusers folder (InstructPix2Pix): {path}")
+        raise ModelLoadError(f"{setting} must be a diffusers folder (InstructPix2Pix): {path}")
     try:
         unet = json.loads((path / "unet" / "config.json").read_text(encoding="utf-8"))
         vae = json.loads((path / "vae" / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"[model] edit_path has no readable unet and vae configs: {path}: {exc}") from None
+        raise ModelLoadError(f"{setting} has no readable unet and vae configs: {path}: {exc}") from None
     if unet.get("in_channels") != 2 * vae.get("latent_channels", 4):
-        raise ModelLoadError(f"[model] edit_path is not an instruction-edit checkpoint (InstructPix2Pix): {path}")
+        raise ModelLoadError(f"{setting} is not an instruction-edit checkpoint (InstructPix2Pix): {path}")
 
 
-def load_instruct_model(config: ModelConfig, name: str) -> LoadedModel:
-    """The instruction-edit checkpoint of ``[model] edit_path``: an InstructPix2Pix diffusers folder."""
+def load_instruct_model(path: Path, setting: str, config: ModelConfig, name: str) -> LoadedModel:
+    """An instruction-edit checkpoint (InstructPix2Pix diffusers folder), on ``config``'s device and dtype."""
     from diffusers import StableDiffusionInstructPix2PixPipeline
 
-    path = Path(config.edit_path)
-    check_instruct_folder(path)
+    check_instruct_folder(path, setting)
     device = choose_device(config.device)
     dtype = choose_dtype(config.dtype, device)
     try:
@@ -240,7 +239,7 @@ def load_instruct_model(config: ModelConfig, name: str) -> LoadedModel:
         )
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelLoadError(f"[model] edit_path could not be loaded from {path}: {first_line}") from None
+        raise ModelLoadError(f"{setting} could not be loaded from {path}: {first_line}") from None
     pipeline.to(device)
     pipeline.set_progress_bar_config(disable=True)
     return LoadedModel(pipeline=pipeline, name=name, builtin=False, device=device, dtype=dtype)

@@ -106,8 +106,21 @@ class ModelShelf:
 
     @property
     def instruct_name(self) -> str | None:
-        """The instruction-edit model's name, when the service has one."""
+        """The first instruction-edit model's name (the one free-form turns go to), when the service has one."""
         return next((name for name, entry in self.entries.items() if entry.kind == "instruct"), None)
+
+    def resolve_instruct(self, requested: str | None) -> str:
+        """The instruction-edit model an edit by instruction names (the first one when none), or a 400."""
+        editing = [name for name, entry in self.entries.items() if entry.kind == "instruct"]
+        if not editing:
+            raise invalid("instruct", "this service has no instruction-edit model: set [model] edit_path")
+        if requested is None:
+            return editing[0]
+        if requested not in editing:
+            raise invalid(
+                "model", f"{requested!r} is not an instruction-edit model; this service has {', '.join(editing)}"
+            )
+        return requested
 
     def listing(self) -> list[dict]:
         """Every model, for ``GET /v1/models``: name, whether it is the default and loaded, its defaults."""

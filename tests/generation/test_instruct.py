@@ -85,3 +85,22 @@ def test_a_text_to_image_folder_as_edit_path_stops_the_start(tmp_path, model):
 
     with pytest.raises(StartupError, match=r"^\[model\] edit_path is not an instruction-edit checkpoint"):
         build_service(config)
+
+
+async def test_an_instruction_model_may_be_a_named_section_and_is_chosen_by_name(start_service, instruct_folder):
+    sections = {"pix": {"path": str(instruct_folder), "kind": "instruct"}}
+    async with start_service(models=sections) as client:
+        parent = (await generate(client))["images"][0]["id"]
+        status, body = await instruct(client, parent, model="pix", steps=3)
+        default_status, default_body = await instruct(client, parent, steps=3)
+
+    assert status == 200 and body["model"] == "pix"
+    assert default_status == 200 and default_body["model"] == "pix"
+
+
+def test_a_named_instruction_model_that_is_not_one_stops_the_start_naming_its_section(tmp_path, model):
+    folder = Path(model.pipeline.unet.config._name_or_path).parent
+    config = service_config(tmp_path, models={"pix": {"path": str(folder), "kind": "instruct"}})
+
+    with pytest.raises(StartupError, match=r"^\[models\.pix\] path is not an instruction-edit checkpoint"):
+        build_service(config)
