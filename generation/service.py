@@ -11,8 +11,9 @@ from atelier.config import INSTRUCT_MODEL, Config, DefaultsConfig, ModelConfig
 from atelier.logs import get_logger
 from generation.api.app import create_app
 from generation.backends.diffusers import DiffusersBackend
-from generation.backends.instruct import InstructBackend
+from generation.backends.instruct import InstructBackend, PipelineEditBackend
 from generation.backends.loader import (
+    WHOLE_PIPELINES,
     LoadedModel,
     ModelLoadError,
     check_instruct_folder,
@@ -112,16 +113,22 @@ def shelf_entries(config: Config, default: LoadedModel) -> list[ShelfEntry]:
     return entries
 
 
+def _instruct_backend(model: LoadedModel) -> InstructBackend | PipelineEditBackend:
+    if type(model.pipeline).__name__ in WHOLE_PIPELINES:
+        return PipelineEditBackend(model)
+    return InstructBackend(model)
+
+
 def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
     """The service's models around the loaded default one; ``config`` has the operator's own [defaults]."""
 
     def load(name: str) -> DiffusersBackend | InstructBackend:
         if name == INSTRUCT_MODEL and config.model.edit_path:
-            path, setting = Path(config.model.edit_path), "[model] edit_path"
-            return InstructBackend(load_instruct_model(path, setting, config.model, name))
+            return _instruct_backend(load_instruct_model(Path(config.model.edit_path), "[model] edit_path",
+                                                         config.model, name))  # fmt: skip
         if name in config.models and config.models[name].kind == "instruct":
             path, setting = Path(config.models[name].path), f"[models.{name}] path"
-            return InstructBackend(load_instruct_model(path, setting, config.model, name))
+            return _instruct_backend(load_instruct_model(path, setting, config.model, name))
         # The default model comes back this way after the memory budget let it go.
         source = config.model if name == model.name else _named_model(config, name)
         return _backend(config, load_model(source, config.service.data_dir, name=name))

@@ -4,16 +4,36 @@ generation service on loopback around the built-in model, one per test, sharing 
 from __future__ import annotations
 
 import contextlib
+import string
 from pathlib import Path
 
 import pytest
 import torch
 from aiohttp.test_utils import TestClient, TestServer
-from diffusers import StableDiffusionInstructPix2PixPipeline, StableDiffusionPipeline, UNet2DConditionModel
+from diffusers import (
+    AutoencoderKL,
+    FlowMatchEulerDiscreteScheduler,
+    FluxKontextPipeline,
+    FluxTransformer2DModel,
+    StableDiffusionInstructPix2PixPipeline,
+    StableDiffusionPipeline,
+    UNet2DConditionModel,
+)
 from diffusers.utils import convert_state_dict_to_diffusers
 from peft import LoraConfig
 from peft.utils import get_peft_model_state_dict
-from transformers import CLIPSegConfig, CLIPSegForImageSegmentation, CLIPSegProcessor, ViTImageProcessor
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import (
+    CLIPSegConfig,
+    CLIPSegForImageSegmentation,
+    CLIPSegProcessor,
+    CLIPTextConfig,
+    CLIPTextModel,
+    PreTrainedTokenizerFast,
+    T5Config,
+    T5EncoderModel,
+    ViTImageProcessor,
+)
 
 from atelier.config import BUILTIN_MODEL, RANDOM_MODEL, Config, ModelConfig
 from atelier.logs import configure_logging
@@ -159,3 +179,66 @@ def lora_dir(lora_folder: Path, model: LoadedModel):
     """The [loras] folder for one test; the LoRAs it loaded into the shared model are taken out after it."""
     yield lora_folder
     model.pipeline.unload_lora_weights()
+
+
+@pytest.fixture(scope="session")
+def kontext_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A FLUX.1 Kontext folder with random weights built from configs (a tiny transformer, CLIP and T5, as
+    diffusers' own tests build them), with a T5 tokenizer over single letters so nothing is downloaded."""
+    torch.manual_seed(0)
+    clip_tokenizer = write_tokenizer_files(tmp_path_factory.mktemp("kontext-clip"))
+    vocab = clip_tokenizer.get_vocab()
+    ends = {"bos_token_id": vocab[START_TOKEN], "eos_token_id": vocab[END_TOKEN], "pad_token_id": vocab[END_TOKEN]}
+    text_encoder = CLIPTextModel(CLIPTextConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=37,
+                                                num_attention_heads=4, num_hidden_layers=2, max_position_embeddings=77,
+                                                projection_dim=32, **ends))  # fmt: skip
+    letters = {"<pad>": 0, "</s>": 1, "<unk>": 2, **{letter: 3 + i for i, letter in enumerate(string.ascii_lowercase)}}
+    t5_words = Tokenizer(models.WordLevel(letters, unk_token="<unk>"))
+    t5_words.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    t5_tokenizer = PreTrainedTokenizerFast(tokenizer_object=t5_words, pad_token="<pad>", eos_token="</s>",
+                                           unk_token="<unk>", model_max_length=512)  # fmt: skip
+    t5 = T5EncoderModel(
+        T5Config(
+            vocab_size=len(letters),
+            d_model=32,
+            d_kv=8,
+            d_ff=37,
+            num_layers=2,
+            num_heads=4,
+            pad_token_id=0,
+            eos_token_id=1,
+            decoder_start_token_id=0,
+        )
+    )
+    pipeline = FluxKontextPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        vae=AutoencoderKL(
+            sample_size=32,
+            block_out_channels=(4,),
+            layers_per_block=1,
+            latent_channels=1,
+            norm_num_groups=1,
+            use_quant_conv=False,
+            use_post_quant_conv=False,
+            shift_factor=0.0609,
+            scaling_factor=1.5035,
+        ),
+        text_encoder=text_encoder,
+        tokenizer=clip_tokenizer,
+        text_encoder_2=t5,
+        tokenizer_2=t5_tokenizer,
+        transformer=FluxTransformer2DModel(
+            patch_size=1,
+            in_channels=4,
+            num_layers=1,
+            num_single_layers=1,
+            attention_head_dim=16,
+            num_attention_heads=2,
+            joint_attention_dim=32,
+            pooled_projection_dim=32,
+            axes_dims_rope=[4, 4, 8],
+        ),
+    )
+    folder = tmp_path_factory.mktemp("kontext")
+    pipeline.save_pretrained(folder)
+    return folder

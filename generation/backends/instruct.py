@@ -1,5 +1,6 @@
-"""The instruction-edit model (``[model] edit_path``, InstructPix2Pix for SD 1.x): "make it look like winter"
-applied to a picture, the words as the instruction and the picture as the input, step by step like every job.
+"""Instruction-edit models (``[model] edit_path``): "make it look like winter" applied to a picture, the words as
+the instruction and the picture as the input. InstructPix2Pix (SD 1.x) is stepped like every job; FLUX.1 Kontext
+and Qwen-Image-Edit run through diffusers' own pipeline (``PipelineEditBackend``).
 
 Each job is stepped as ``StableDiffusionInstructPix2PixPipeline`` does: three rows per image (the instruction with
 the picture, the picture alone, neither), guided by ``guidance`` towards the instruction and ``image_guidance``
@@ -117,6 +118,85 @@ class InstructBackend:
             images = self.pipeline.image_processor.postprocess(decoded, output_type="pil")
             finished.append(Finished(images=images, kept=[None] * len(images)))
         return finished
+
+    def describe(self) -> dict:
+        return {"model": self.name, "device": self.device, "pipeline": type(self.pipeline).__name__}
+
+    def synchronize(self) -> None:
+        if self.device == "cuda":
+            torch.cuda.synchronize()
+
+
+@dataclass
+class WholeTrajectory:
+    job: Job
+    inputs: JobInputs
+    images: list | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.job.samples
+
+    @property
+    def done(self) -> bool:
+        return self.images is not None
+
+
+class PipelineEditBackend:
+    """FLUX.1 Kontext and Qwen-Image-Edit: diffusers' own pipeline runs each job whole at its first step (their
+    denoising can't share a forward with other jobs here); the steps it reports come from its step callback."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        self.model = model
+        self.name = model.name
+        self.pipeline = model.pipeline
+        self.device = model.device
+        self.capabilities = Capabilities(inpaint=False)
+        self._accepted = set(inspect.signature(self.pipeline.__call__).parameters)
+
+    def total_steps(self, spec: Spec) -> int:
+        return planned_steps(spec)
+
+    def batch_key(self, spec: Spec) -> Hashable:
+        return (self.name, spec.height, spec.width)
+
+    def start(self, job: Job, inputs: JobInputs) -> WholeTrajectory:
+        return WholeTrajectory(job=job, inputs=inputs)
+
+    @torch.inference_mode()
+    def step(self, trajectories: Sequence[WholeTrajectory]) -> None:
+        for trajectory in trajectories:
+            if trajectory.images is None:
+                trajectory.images = self._run(trajectory)
+
+    def _run(self, trajectory: WholeTrajectory) -> list:
+        job = trajectory.job
+        spec, sampling = job.spec, job.spec.sampling
+
+        def reached(pipeline, index, timestep, outputs):
+            job.report_step(index + 1)
+            return outputs
+
+        options = {
+            "image": trajectory.inputs.source,
+            "prompt": sampling.prompt,
+            "height": spec.height,
+            "width": spec.width,
+            "num_inference_steps": sampling.steps,
+            "guidance_scale": sampling.guidance,
+            "num_images_per_prompt": job.samples,
+            "generator": [torch.Generator("cpu").manual_seed(seed) for seed in sampling.seeds],
+            "callback_on_step_end": reached,
+            # Kontext would resize to its preferred area; the picture keeps its size here.
+            "max_area": spec.width * spec.height,
+            "_auto_resize": False,
+        }
+        if sampling.negative_prompt:
+            options["negative_prompt"] = sampling.negative_prompt
+        return self.pipeline(**{key: value for key, value in options.items() if key in self._accepted}).images
+
+    def finish(self, trajectories: Sequence[WholeTrajectory]) -> list[Finished]:
+        return [Finished(images=list(t.images), kept=[None] * len(t.images)) for t in trajectories]
 
     def describe(self) -> dict:
         return {"model": self.name, "device": self.device, "pipeline": type(self.pipeline).__name__}

@@ -34,6 +34,9 @@ BUILTIN_NOTES = {
 }
 # A model folder may declare the sampling defaults it was made for (its native size, steps, guidance).
 DECLARED_DEFAULTS_FILE = "atelier.json"
+# Instruction-edit pipelines run whole by diffusers (see generation/backends/instruct.py).
+WHOLE_PIPELINES = ("FluxKontextPipeline", "QwenImageEditPipeline")
+EDIT_KINDS = "InstructPix2Pix, FLUX.1 Kontext, Qwen-Image-Edit"
 # Keys that only Stable Diffusion XL checkpoints carry (its second text encoder, or the refiner's only one).
 _SDXL_KEY_PREFIXES = ("conditioner.embedders.1.", "conditioner.embedders.0.model.")
 
@@ -216,27 +219,40 @@ def check_instruct_folder(path: Path, setting: str = "[model] edit_path") -> Non
     latents beside the noisy ones. Read from the configs, without loading anything."""
     check_model_path(path)
     if not path.is_dir():
-        raise ModelLoadError(f"{setting} must be a diffusers folder (InstructPix2Pix): {path}")
+        raise ModelLoadError(
+            f"{setting} must be a diffusers folder (InstructPix2Pix, FLUX.1 Kontext, Qwen-Image-Edit): {path}"
+        )
+    try:
+        kind = json.loads((path / "model_index.json").read_text(encoding="utf-8")).get("_class_name")
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"{setting} has no readable model_index.json: {path}: {exc}") from None
+    if kind in WHOLE_PIPELINES:
+        return
     try:
         unet = json.loads((path / "unet" / "config.json").read_text(encoding="utf-8"))
         vae = json.loads((path / "vae" / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"{setting} has no readable unet and vae configs: {path}: {exc}") from None
     if unet.get("in_channels") != 2 * vae.get("latent_channels", 4):
-        raise ModelLoadError(f"{setting} is not an instruction-edit checkpoint (InstructPix2Pix): {path}")
+        raise ModelLoadError(f"{setting} is not an instruction-edit checkpoint ({EDIT_KINDS}): {path}")
 
 
 def load_instruct_model(path: Path, setting: str, config: ModelConfig, name: str) -> LoadedModel:
-    """An instruction-edit checkpoint (InstructPix2Pix diffusers folder), on ``config``'s device and dtype."""
+    """An instruction-edit checkpoint (a diffusers folder of one of ``WHOLE_PIPELINES`` or InstructPix2Pix), on
+    ``config``'s device and dtype."""
     from diffusers import StableDiffusionInstructPix2PixPipeline
 
     check_instruct_folder(path, setting)
     device = choose_device(config.device)
     dtype = choose_dtype(config.dtype, device)
+    options = {"torch_dtype": dtype, "local_files_only": True}
     try:
-        pipeline = StableDiffusionInstructPix2PixPipeline.from_pretrained(
-            path, torch_dtype=dtype, local_files_only=True, safety_checker=None, requires_safety_checker=False
-        )
+        if json.loads((path / "model_index.json").read_text(encoding="utf-8")).get("_class_name") in WHOLE_PIPELINES:
+            pipeline = DiffusionPipeline.from_pretrained(path, **options)
+        else:
+            pipeline = StableDiffusionInstructPix2PixPipeline.from_pretrained(
+                path, safety_checker=None, requires_safety_checker=False, **options
+            )
     except Exception as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelLoadError(f"{setting} could not be loaded from {path}: {first_line}") from None

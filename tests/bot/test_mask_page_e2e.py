@@ -16,6 +16,9 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions import interaction
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -177,3 +180,31 @@ def test_a_link_is_refused_once_it_expires_or_is_altered():
     payload, mac = token.split(".")
     with pytest.raises(LinkRefused, match="not valid"):
         verify(payload[:-2] + "xx." + mac, secret, now=999.0)
+
+
+def paint_with_a_finger(browser, url: str, instruction: str) -> str:
+    """As on a phone: a touch stroke down the right quarter."""
+    browser.get(url)
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.getElementById('picture').complete"))
+    canvas = browser.find_element(By.ID, "paint")
+    width, height = canvas.size["width"], canvas.size["height"]
+    finger = ActionBuilder(browser, mouse=PointerInput(interaction.POINTER_TOUCH, "finger"))
+    finger.pointer_action.move_to(canvas, width // 2 - width // 8, -height // 2 + height // 8).pointer_down()
+    finger.pointer_action.move_to(canvas, width // 2 - width // 8, height // 2 - height // 8).pointer_up()
+    finger.perform()
+    browser.find_element(By.ID, "instruction").send_keys(instruction)
+    browser.find_element(By.ID, "send").click()
+    status = browser.find_element(By.ID, "status")
+    WebDriverWait(browser, 20).until(lambda _: status.text and status.text != "Sending…")
+    return status.text
+
+
+async def test_a_touch_stroke_paints_as_a_mouse_does(world, browser):
+    thread_id, first = await imagine(world, "a lighthouse at dusk", seed=7)
+    url = await paint_link(world, first)
+
+    assert await asyncio.to_thread(paint_with_a_finger, browser, url, "make it night") == SENT
+
+    made = await world.discord.wait_for(lambda: len(results(world, thread_id)) >= 2 and results(world, thread_id))
+    changed = (pixels(world, first) != pixels(world, made[-1])).any(axis=2)
+    assert changed.any() and np.nonzero(changed.any(axis=0))[0].min() >= changed.shape[1] // 2

@@ -9,8 +9,7 @@ from tests.bot.test_discord_e2e import imagine, say, stored
 from tests.bot.test_moderation_e2e import answered
 from tests.bot.test_studio_e2e import admin_says
 
-NEON = {"name": "neon", "suffix": "neon lights, synthwave", "negative": "blurry", "steps": 3, "lora": "glow",
-        "lora_weight": 0.5}  # fmt: skip
+NEON = {"name": "neon", "suffix": "neon lights, synthwave", "negative": "blurry", "steps": 3, "loras": "glow:0.5"}
 
 
 @pytest.fixture
@@ -69,7 +68,15 @@ async def test_a_style_may_choose_the_model_and_unknown_names_are_refused(world)
 
     refused = await answered(world, await world.discord.slash(world.member, "imagine", prompt="a cat", style="vapor"))
     assert refused["content"] == "This server has no style called vapor: its styles are `formes`."
-    assert await admin_says(world, "atelier style add", name="x", suffix="y", lora="sparkle") == (
+    assert await admin_says(world, "atelier style add", name="x", suffix="y", loras="glow, sparkle:0.5") == (
         "There is no LoRA called sparkle: the service has `glow`, `shapes-only`."
     )
+    assert await admin_says(world, "atelier style add", name="x", suffix="y", loras="glow:strong") == (
+        "A LoRA's weight is a number from -2 to 2, as in “glow:0.8” (got “glow:strong”)."
+    )
+    admin = world.discord.add_member("ada-admin", admin=True)
+    choices = await world.discord.autocomplete(
+        admin, "atelier style add", "loras", name="x", suffix="y", loras="glow:0.5, sha"
+    )
+    assert [choice["value"] for choice in choices] == ["glow:0.5, shapes-only"]
     assert await admin_says(world, "atelier style remove", name="formes") == "✅ Style **formes** removed."

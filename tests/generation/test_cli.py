@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import save_file
 
 from generation.__main__ import main
 
@@ -34,12 +36,15 @@ def test_refuses_a_public_address_without_a_token(capsys, tmp_path):
         ("empty-folder", "model folder has no model_index.json"),
         ("weights.ckpt", "model file must be a .safetensors checkpoint"),
         ("garbage.safetensors", "model checkpoint unreadable: "),
+        # An SD 1.x single file with neither [model] config nor the base model in the cache: refused, never fetched.
+        ("sd15.safetensors", "(set [model] config to a local diffusers folder holding the base model's configs)"),
     ],
 )
 def test_unusable_models_are_named_in_one_line(capsys, tmp_path, model, expected):
     (tmp_path / "empty-folder").mkdir()
     (tmp_path / "weights.ckpt").write_bytes(b"\0" * 16)
     (tmp_path / "garbage.safetensors").write_bytes(b"not a checkpoint")
+    save_file({"model.diffusion_model.out.2.weight": torch.zeros(4, 320, 3, 3)}, tmp_path / "sd15.safetensors")
     (tmp_path / "c.toml").write_text(f'[model]\npath = "{model}"\n[service]\ndata_dir = "data"\n')
     code, error = run_main(capsys, "--config", str(tmp_path / "c.toml"))
     assert code == 2

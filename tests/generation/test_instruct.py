@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from diffusers import StableDiffusionInstructPix2PixPipeline
+from diffusers import FluxKontextPipeline, StableDiffusionInstructPix2PixPipeline
 from PIL import Image
 
 from generation.service import StartupError, build_service
@@ -104,3 +104,27 @@ def test_a_named_instruction_model_that_is_not_one_stops_the_start_naming_its_se
 
     with pytest.raises(StartupError, match=r"^\[models\.pix\] path is not an instruction-edit checkpoint"):
         build_service(config)
+
+
+async def test_a_flux_kontext_folder_edits_by_instruction_as_its_own_pipeline_does(start_service, kontext_folder):
+    async with start_service(model={"edit_path": str(kontext_folder)}) as client:
+        parent = (await generate(client, seed=3))["images"][0]["id"]
+        source = await image_bytes(client, parent)
+        status, body = await instruct(client, parent, steps=2, guidance=2.5)
+        edited = await image_bytes(client, body["images"][0]["id"])
+
+    assert status == 200 and body["model"] == "instruct" and body["total_steps"] == 2
+    pipeline = FluxKontextPipeline.from_pretrained(kontext_folder)
+    expected = pipeline(
+        image=Image.open(io.BytesIO(source)).convert("RGB"),
+        prompt="make it look like winter",
+        height=64,
+        width=64,
+        num_inference_steps=2,
+        guidance_scale=2.5,
+        generator=[torch.Generator().manual_seed(5)],
+        max_area=64 * 64,
+        _auto_resize=False,
+        output_type="np",
+    ).images[0]
+    assert np.abs(as_array(edited) - np.round(expected * 255)).max() <= 2

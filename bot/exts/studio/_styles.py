@@ -35,8 +35,7 @@ class StylesAdmin:
         steps="Denoising steps (unset: the model's)",
         guidance="How closely to follow the prompt (unset: the model's)",
         model="The model new conversations in this style draw with",
-        lora="A LoRA of the service to apply",
-        lora_weight="How strongly the LoRA applies (-2 to 2)",
+        loras="LoRAs of the service, with their weight (-2 to 2): “glow:0.8, film-grain”",
     )
     async def style_add(
         self,
@@ -47,8 +46,7 @@ class StylesAdmin:
         steps: app_commands.Range[int, 1, 150] | None = None,
         guidance: app_commands.Range[float, 0.0, 30.0] | None = None,
         model: str | None = None,
-        lora: str | None = None,
-        lora_weight: app_commands.Range[float, -2.0, 2.0] = 1.0,
+        loras: app_commands.Range[str, 1, 300] | None = None,
     ) -> None:
         catalog = self.bot.catalog
         store = self.bot.studio.store
@@ -66,7 +64,7 @@ class StylesAdmin:
                 steps=steps,
                 guidance=guidance,
                 model=catalog.known(model) if model else None,
-                loras=((catalog.known_lora(lora), float(lora_weight)),) if lora else (),
+                loras=tuple((catalog.known_lora(name), weight) for name, weight in parse_loras(loras or "")),
             )
         except TurnError as error:
             await tell(interaction, str(error))
@@ -94,15 +92,38 @@ class StylesAdmin:
     async def style_models(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return choices(list(self.bot.catalog.models), current)
 
-    @style_add.autocomplete("lora")
+    @style_add.autocomplete("loras")
     async def style_loras(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """The LoRA being typed, after those already written."""
         await self.bot.catalog.ensure(self.bot.engine.client)
-        return choices(list(self.bot.catalog.loras), current)
+        written, _, typing = current.rpartition(",")
+        before = f"{written}, " if written else ""
+        return [
+            app_commands.Choice(name=before + choice.value, value=before + choice.value)
+            for choice in choices(list(self.bot.catalog.loras), typing.strip())
+        ]
 
     @style_remove.autocomplete("name")
     async def style_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         styles = self.bot.studio.store.styles(interaction.guild_id)
         return choices([style.name for style in styles.values()], current)
+
+
+def parse_loras(text: str) -> list[tuple[str, float]]:
+    """ "glow:0.8, film-grain" as (name, weight) pairs, 1.0 where no weight is given; ``TurnError`` when malformed."""
+    pairs = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, colon, weight = item.partition(":")
+        try:
+            value = float(weight) if colon else 1.0
+        except ValueError:
+            value = None
+        if value is None or not -2.0 <= value <= 2.0:
+            raise TurnError(_("A LoRA's weight is a number from -2 to 2, as in “glow:0.8” (got “{item}”).", item=item))
+        pairs.append((name.strip(), value))
+    return pairs
 
 
 def style_text(style: Style) -> str:
