@@ -62,11 +62,9 @@ def lora_files(config: Config) -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob("*.safetensors"))}
 
 
-def _backend(config: Config, model: LoadedModel) -> DiffusersBackend:
+def _backend(config: Config, model: LoadedModel, loras: dict[str, Path]) -> DiffusersBackend:
     batching = config.batching
-    backend = DiffusersBackend(
-        model, batching.max_batch, batching.max_batch_pixels, config.model.keep_latents, lora_files(config)
-    )
+    backend = DiffusersBackend(model, batching.max_batch, batching.max_batch_pixels, config.model.keep_latents, loras)
     backend.optimise_for_cuda(config.model.channels_last, config.model.compile, config.model.compile_sizes)
     return backend
 
@@ -121,6 +119,8 @@ def _instruct_backend(model: LoadedModel) -> InstructBackend | PipelineEditBacke
 
 def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
     """The service's models around the loaded default one; ``config`` has the operator's own [defaults]."""
+    # Read once: a LoRA added to the folder later is offered after a restart.
+    loras = lora_files(config)
 
     def load(name: str) -> DiffusersBackend | InstructBackend:
         if name == INSTRUCT_MODEL and config.model.edit_path:
@@ -131,17 +131,17 @@ def make_backend(config: Config, model: LoadedModel) -> ModelShelf:
             return _instruct_backend(load_instruct_model(path, setting, config.model, name))
         # The default model comes back this way after the memory budget let it go.
         source = config.model if name == model.name else _named_model(config, name)
-        return _backend(config, load_model(source, config.service.data_dir, name=name))
+        return _backend(config, load_model(source, config.service.data_dir, name=name), loras)
 
     return ModelShelf(
         shelf_entries(config, model),
-        _backend(config, model),
+        _backend(config, model, loras),
         load,
         device=model.device,
         max_batch=config.batching.max_batch,
         max_batch_pixels=config.batching.max_batch_pixels,
         budget_bytes=int(config.model.memory_budget_gb * 2**30),
-        loras=lora_files(config),
+        loras=loras,
     )
 
 

@@ -29,6 +29,7 @@ from transformers import (
     CLIPSegProcessor,
     CLIPTextConfig,
     CLIPTextModel,
+    CLIPTokenizer,
     PreTrainedTokenizerFast,
     T5Config,
     T5EncoderModel,
@@ -141,13 +142,20 @@ def instruct_folder(tmp_path_factory: pytest.TempPathFactory, model: LoadedModel
     return folder
 
 
+def byte_tokenizer(folder: Path) -> tuple[CLIPTokenizer, dict[str, int], dict[str, int]]:
+    """The built-in model's byte-level CLIP tokenizer, its vocabulary, and the special token ids a text config
+    built on it needs."""
+    tokenizer = write_tokenizer_files(folder)
+    vocab = tokenizer.get_vocab()
+    ends = {"bos_token_id": vocab[START_TOKEN], "eos_token_id": vocab[END_TOKEN], "pad_token_id": vocab[END_TOKEN]}
+    return tokenizer, vocab, ends
+
+
 @pytest.fixture(scope="session")
 def segmentation_folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Tiny CLIPSeg folders built from configs, whose last layer is set so that what they are asked for is found
     "everywhere" (the whole picture) or "nowhere"."""
-    tokenizer = write_tokenizer_files(tmp_path_factory.mktemp("clipseg-tokenizer"))
-    vocab = tokenizer.get_vocab()
-    ends = {"bos_token_id": vocab[START_TOKEN], "eos_token_id": vocab[END_TOKEN], "pad_token_id": vocab[END_TOKEN]}
+    tokenizer, vocab, ends = byte_tokenizer(tmp_path_factory.mktemp("clipseg-tokenizer"))
     small = {"hidden_size": 32, "intermediate_size": 37, "num_attention_heads": 4}
     config = CLIPSegConfig(
         text_config={"vocab_size": len(vocab), "num_hidden_layers": 2, "max_position_embeddings": 77, **small, **ends},
@@ -186,9 +194,7 @@ def kontext_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A FLUX.1 Kontext folder with random weights built from configs (a tiny transformer, CLIP and T5, as
     diffusers' own tests build them), with a T5 tokenizer over single letters so nothing is downloaded."""
     torch.manual_seed(0)
-    clip_tokenizer = write_tokenizer_files(tmp_path_factory.mktemp("kontext-clip"))
-    vocab = clip_tokenizer.get_vocab()
-    ends = {"bos_token_id": vocab[START_TOKEN], "eos_token_id": vocab[END_TOKEN], "pad_token_id": vocab[END_TOKEN]}
+    clip_tokenizer, vocab, ends = byte_tokenizer(tmp_path_factory.mktemp("kontext-clip"))
     text_encoder = CLIPTextModel(CLIPTextConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=37,
                                                 num_attention_heads=4, num_hidden_layers=2, max_position_embeddings=77,
                                                 projection_dim=32, **ends))  # fmt: skip

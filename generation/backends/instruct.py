@@ -43,23 +43,38 @@ class InstructTrajectory:
         return self.index >= len(self.timesteps)
 
 
-class InstructBackend:
+class _EditModel:
+    """What every instruction-edit backend shares: the model, planning (every step runs, jobs of one size and
+    model together), and reporting."""
+
     def __init__(self, model: LoadedModel) -> None:
         self.model = model
         self.name = model.name
         self.pipeline = model.pipeline
         self.device = model.device
         self.capabilities = Capabilities(inpaint=False)
-        self._scheduler_class = type(self.pipeline.scheduler)
-        self._scheduler_config = self.pipeline.scheduler.config
-        self._step_parameters = set(inspect.signature(self.pipeline.scheduler.step).parameters)
-        self._dtype = self.pipeline.unet.dtype
 
     def total_steps(self, spec: Spec) -> int:
         return planned_steps(spec)
 
     def batch_key(self, spec: Spec) -> Hashable:
         return (self.name, spec.height, spec.width)
+
+    def describe(self) -> dict:
+        return {"model": self.name, "device": self.device, "pipeline": type(self.pipeline).__name__}
+
+    def synchronize(self) -> None:
+        if self.device == "cuda":
+            torch.cuda.synchronize()
+
+
+class InstructBackend(_EditModel):
+    def __init__(self, model: LoadedModel) -> None:
+        super().__init__(model)
+        self._scheduler_class = type(self.pipeline.scheduler)
+        self._scheduler_config = self.pipeline.scheduler.config
+        self._step_parameters = set(inspect.signature(self.pipeline.scheduler.step).parameters)
+        self._dtype = self.pipeline.unet.dtype
 
     @torch.inference_mode()
     def start(self, job: Job, inputs: JobInputs) -> InstructTrajectory:
@@ -119,13 +134,6 @@ class InstructBackend:
             finished.append(Finished(images=images, kept=[None] * len(images)))
         return finished
 
-    def describe(self) -> dict:
-        return {"model": self.name, "device": self.device, "pipeline": type(self.pipeline).__name__}
-
-    def synchronize(self) -> None:
-        if self.device == "cuda":
-            torch.cuda.synchronize()
-
 
 @dataclass
 class WholeTrajectory:
@@ -142,23 +150,13 @@ class WholeTrajectory:
         return self.images is not None
 
 
-class PipelineEditBackend:
+class PipelineEditBackend(_EditModel):
     """FLUX.1 Kontext and Qwen-Image-Edit: diffusers' own pipeline runs each job whole at its first step (their
     denoising can't share a forward with other jobs here); the steps it reports come from its step callback."""
 
     def __init__(self, model: LoadedModel) -> None:
-        self.model = model
-        self.name = model.name
-        self.pipeline = model.pipeline
-        self.device = model.device
-        self.capabilities = Capabilities(inpaint=False)
+        super().__init__(model)
         self._accepted = set(inspect.signature(self.pipeline.__call__).parameters)
-
-    def total_steps(self, spec: Spec) -> int:
-        return planned_steps(spec)
-
-    def batch_key(self, spec: Spec) -> Hashable:
-        return (self.name, spec.height, spec.width)
 
     def start(self, job: Job, inputs: JobInputs) -> WholeTrajectory:
         return WholeTrajectory(job=job, inputs=inputs)
@@ -197,10 +195,3 @@ class PipelineEditBackend:
 
     def finish(self, trajectories: Sequence[WholeTrajectory]) -> list[Finished]:
         return [Finished(images=list(t.images), kept=[None] * len(t.images)) for t in trajectories]
-
-    def describe(self) -> dict:
-        return {"model": self.name, "device": self.device, "pipeline": type(self.pipeline).__name__}
-
-    def synchronize(self) -> None:
-        if self.device == "cuda":
-            torch.cuda.synchronize()
