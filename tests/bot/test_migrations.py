@@ -87,6 +87,22 @@ def test_a_database_of_the_last_release_gains_the_studio_and_durable_requests(tm
     assert store.conversation("123")["last_message_id"] == 500
 
 
+def test_a_database_of_the_previous_release_gains_conversation_models_and_mask_links(tmp_path):
+    path = tmp_path / "bot.db"
+    previous = Database(path)
+    migrations.apply(previous, stop_before="m008_conversation_models")
+    previous["conversations"].insert({"id": "123", "surface": "discord", "guild_id": 9, "created_at": 0.0})
+    previous.close()
+
+    store = BotStore(path)
+
+    assert store.conversation_model("123") is None
+    store.set_conversation_model("123", "sd15")
+    assert store.conversation_model("123") == "sd15"
+    assert store.secret("mask-links") == store.secret("mask-links") and len(store.secret("mask-links")) == 32
+    assert store.use_link("n1") and not store.use_link("n1") and store.link_used("n1")
+
+
 def test_a_message_claimed_by_a_run_that_stopped_before_answering_is_answered_by_the_next(tmp_path):
     store = BotStore(tmp_path / "bot.db")
     store.open_conversation("7", surface="discord", title="t")
