@@ -182,6 +182,7 @@ class ModerationConfig(_Section):
     semantic_threshold: float = Field(0.6, gt=0, lt=1)
     output_check: Literal["auto", "off"] = "auto"
     output_action: Literal["block", "spoiler"] = "block"
+    likeness: Literal["allow", "deny"] = "deny"
 
 
 class AccountingConfig(_Section):

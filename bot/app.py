@@ -97,6 +97,7 @@ def build_bot(
         config.moderation.preset,
         output.detector(config.moderation.output_check == "auto"),
         config.moderation.output_action,
+        config.moderation.likeness,
     )
     studio = Studio(StudioStore(store.db), config.studio, ModelCatalog(config.defaults))
     engine = Conversations(store, client, config.bot, uploads, gate, studio)

@@ -197,6 +197,7 @@ async def run_console(config: Config, url: str, stdin: TextIO, out: TextIO, err:
             config.moderation.preset,
             output.detector(config.moderation.output_check == "auto"),
             config.moderation.output_action,
+            config.moderation.likeness,
         )
         engine = Conversations(store, client, config.bot, Path(config.bot.console_dir) / "uploads", gate)
         console = Console(engine, conversation, folder, out, err)

@@ -237,3 +237,15 @@ def m009_mask_links(db: Database) -> None:
     """The secret that signs mask-page links, and the links used already (each works once)."""
     db["secrets"].create({"name": str, "value": str}, pk="name", if_not_exists=True)
     db["used_links"].create({"nonce": str, "used_at": float}, pk="nonce", if_not_exists=True)
+
+
+@migrations()
+def m010_likeness(db: Database) -> None:
+    """Members' choices about being depicted in their server, the names they go by there, and each server's
+    default for members who haven't chosen."""
+    db["likeness"].create(
+        {"guild_id": int, "user_id": int, "choice": str, "names": str, "updated_at": float},
+        pk=("guild_id", "user_id"),
+        if_not_exists=True,
+    )
+    _add_missing(db, "policies", {"likeness_default": str})

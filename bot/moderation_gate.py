@@ -38,6 +38,7 @@ OTHER_CATEGORIES = (N_("minors"), N_("demeaning"), N_("clothing"))
 REASONS = (
     N_("Sexual content involving minors is never allowed."),
     N_("Sexual images of real people are never allowed."),
+    N_("This member hasn't agreed to be drawn on this server: leave them out, or ask them to allow it with /likeness."),
     N_("Real people can't be shown in violent or degrading scenes here: leave the person out or change the scene."),
     N_("Images of real people aren't allowed on this server: describe a fictional person instead."),
     N_(
@@ -90,12 +91,14 @@ class PromptGate:
         default_preset: str,
         detector: NudityDetector | None = None,
         default_output_action: str = "block",
+        default_likeness: str = "deny",
     ) -> None:
         self.store = store
         self.moderator = moderator
         self.default_preset = default_preset
         self.detector = detector
         self.default_output_action = default_output_action
+        self.default_likeness = default_likeness
 
     async def screen(self, *, conversation: str, user_id: int | None, number: int, png: bytes) -> str:
         """What to do with a finished image: "post", "spoiler" (explicit, in an NSFW channel that allows
@@ -135,6 +138,24 @@ class PromptGate:
             log.error("moderation.policy_unreadable", guild=guild_id, exc_info=True)
             return Policy(preset="strict")
 
+    def likeness_default(self, guild_id: int) -> str:
+        """Whether the server's members may be drawn until they choose: "allow" or "deny"."""
+        settings = self.store.guild_settings(guild_id) or {}
+        return settings.get("likeness_default") or self.default_likeness
+
+    def policy_with_members(self, guild_id: int | None) -> Policy:
+        """The server's policy with its members as people, each allowed or not by their own choice or else by
+        the server's default."""
+        policy = self.policy(guild_id)
+        if guild_id is None:
+            return policy
+        default = self.likeness_default(guild_id)
+        members = {
+            str(row["user_id"]): (tuple(row["names"]), (row["choice"] or default) == "allow")
+            for row in self.store.likeness(guild_id)
+        }
+        return policy.with_members(members) if members else policy
+
     def save_policy(self, guild_id: int, policy: Policy) -> None:
         self.store.save_guild_settings(guild_id, policy=json.dumps(policy.to_json()))
 
@@ -156,7 +177,7 @@ class PromptGate:
         if conversation is not None:
             row = self.store.conversation(conversation) or {}
             guild_id, nsfw = row.get("guild_id"), bool(row.get("nsfw"))
-        policy = self.policy(guild_id)
+        policy = self.policy_with_members(guild_id)
         decision = self.moderator.decide(prompt, policy, nsfw_channel=nsfw)
         decision, approval = self._approved(decision, guild_id, user_id, prompt)
         case = None

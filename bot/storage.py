@@ -206,6 +206,23 @@ class BotStore:
     def save_guild_settings(self, guild_id: int, **settings) -> None:
         self.db["policies"].upsert({"guild_id": guild_id, **settings, "updated_at": time.time()}, pk="guild_id")
 
+    def remember_member(self, guild_id: int, user_id: int, names: list[str], choice: str | None = None) -> None:
+        """The names a member goes by in a server (display name, nickname, username), and their likeness choice
+        when they make one ("allow" or "deny"; an earlier choice is kept otherwise)."""
+        row = {"guild_id": guild_id, "user_id": user_id, "names": json.dumps(names), "updated_at": time.time()}
+        if choice is not None:
+            row["choice"] = choice
+        self.db["likeness"].upsert(row, pk=("guild_id", "user_id"))
+
+    def likeness_of(self, guild_id: int, user_id: int) -> dict | None:
+        rows = list(self.db["likeness"].rows_where("guild_id = ? and user_id = ?", [guild_id, user_id], limit=1))
+        return {**rows[0], "names": json.loads(rows[0]["names"] or "[]")} if rows else None
+
+    def likeness(self, guild_id: int) -> list[dict]:
+        """The server's known members: user_id, choice (None: the server's default) and names."""
+        rows = self.db["likeness"].rows_where("guild_id = ?", [guild_id], order_by="updated_at desc")
+        return [{**row, "names": json.loads(row["names"] or "[]")} for row in rows]
+
     def record_decision(self, **decision) -> int:
         table = self.db["decisions"]
         table.insert({**decision, "appealed": 0, "created_at": time.time()})

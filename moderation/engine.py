@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 
-from moderation.matcher import Hit, Matcher
+from moderation.matcher import Hit, Matcher, stem
 from moderation.normalize import cure, fold, fold_letters, squash
-from moderation.policy import Action, Policy
-from moderation.ruleset import Category, Ruleset, load_ruleset
+from moderation.policy import MEMBER, Action, Policy
+from moderation.rewrite import Replacement, find_spans, name_pattern, rewrite
+from moderation.ruleset import Category, Ruleset, load_ruleset, make_ruleset
 
 _UNDER_18 = (
     r"(?:[1-9]|1[0-7]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
@@ -19,27 +19,14 @@ _UNDER_18 = (
 _MINOR_AGE = re.compile(
     rf"\b{_UNDER_18}\s*(?:years?\s*olds?|year\s*olds?|yrs?\s*old|yo|y o|ans)\b|\baged?\s*{_UNDER_18}\b"
 )
-# Letters as leet can write them, to find a folded match again in the text the user typed.
-_SPELLINGS = {
-    "a": "a4@àáâäãå",
-    "b": "b8",
-    "c": "cç",
-    "e": "e3èéêë",
-    "i": "i1ìíîï",
-    "l": "l1",
-    "n": "nñ",
-    "o": "o0òóôöõø",
-    "s": "s5$",
-    "t": "t7",
-    "u": "uùúûü",
-    "y": "yýÿ",
-}
-_ARTICLE_BEFORE = re.compile(r"\b(a|an|A|An|AN)\s+$")
-_LEADING_ARTICLE = re.compile(r"^(?:a|an)\s+", re.IGNORECASE)
+# Servers whose own entities have a matcher kept ready.
+SERVER_MATCHERS = 64
 
 REASONS = {
     "sexual_minors": "Sexual content involving minors is never allowed.",
     "sexual_real_person": "Sexual images of real people are never allowed.",
+    "member_likeness": "This member hasn't agreed to be drawn on this server: leave them out, or ask them to "
+    "allow it with /likeness.",
     "person_degraded": "Real people can't be shown in violent or degrading scenes here: leave the person out or "
     "change the scene.",
     Category.PERSON: "Images of real people aren't allowed on this server: describe a fictional person instead.",
@@ -90,13 +77,20 @@ class Moderator:
     def __init__(self, ruleset: Ruleset | None = None, semantic=None) -> None:
         self.ruleset = ruleset or load_ruleset()
         self.semantic = semantic
-        self._matchers: dict[tuple, Matcher] = {(): Matcher(self.ruleset)}
+        self._matcher = Matcher(self.ruleset)
+        # The server's own entities and members, in a small matcher of their own beside the default one.
+        self._server_matchers: dict[tuple, Matcher] = {}
 
-    def _matcher(self, policy: Policy) -> Matcher:
-        key = tuple(sorted((entity.name, entity.category, entity.aliases) for entity in policy.custom))
-        if key not in self._matchers:
-            self._matchers[key] = Matcher(self.ruleset.extended(policy.custom))
-        return self._matchers[key]
+    def _matchers(self, policy: Policy) -> list[Matcher]:
+        own = (*policy.custom, *policy.members)
+        if not own:
+            return [self._matcher]
+        key = tuple(sorted((entity.name, entity.category, entity.aliases, entity.kind) for entity in own))
+        if key not in self._server_matchers:
+            if len(self._server_matchers) >= SERVER_MATCHERS:
+                self._server_matchers.pop(next(iter(self._server_matchers)))
+            self._server_matchers[key] = Matcher(make_ruleset(own, {}, self.ruleset.brand_context))
+        return [self._matcher, self._server_matchers[key]]
 
     def decide(
         self,
@@ -111,13 +105,17 @@ class Moderator:
         with: clothing kept out counts as sexual, and the prompt's people and minors count for the rules that
         hold whatever the policy."""
         policy = policy or Policy()
-        matcher = self._matcher(policy)
-        hits = self._hits(matcher, text)
+        matchers = self._matchers(policy)
+        capitals_name = policy.preset == "strict"
+        hits = [hit for matcher in matchers for hit in self._hits(matcher, text, capitals_name=capitals_name)]
         if negative:
             hits = [Hit(Category.SEXUAL, None, hit.term) if hit.category is Category.CLOTHING else hit for hit in hits]
             if context:
                 hits += [
-                    hit for hit in self._hits(matcher, context) if hit.category in (Category.PERSON, Category.MINORS)
+                    hit
+                    for matcher in matchers
+                    for hit in self._hits(matcher, context, capitals_name=capitals_name)
+                    if hit.category in (Category.PERSON, Category.MINORS)
                 ]
         else:
             hits = [hit for hit in hits if hit.category is not Category.CLOTHING]
@@ -140,15 +138,44 @@ class Moderator:
         return Decision(worst.action, str(worst.category), worst.entity, worst.rule, reason, prompt, tuple(findings))
 
     @staticmethod
-    def _hits(matcher: Matcher, text: str) -> list[Hit]:
+    def _hits(matcher: Matcher, text: str, *, capitals_name: bool) -> list[Hit]:
+        """The prompt's hits, gated names only where they mean their entity: near its context or, with
+        ``capitals_name``, an ordinary word written capitalised in mid-sentence ("I love my new Apple")."""
         letters = fold_letters(text)
         folded = squash(letters)
-        hits = [
+        return [
             hit
             for hit in matcher.scan(folded, letters)
-            if not (hit.entity is not None and hit.entity.common_word and not matcher.brand_context(folded, hit.entity))
+            if (
+                not hit.gated
+                or matcher.in_context(folded, hit)
+                or (capitals_name and hit.entity.common_word and _capitalised_mid_sentence(text, hit.term))
+            )
+            and not (hit.entity is not None and hit.entity.kind == MEMBER and not _written_as_a_name(text, hit.term))
         ]
-        return hits
+
+
+def _written_as_a_name(text: str, term: str) -> bool:
+    """A member named by one plain word ("Sky", "Max") counts only where it is written capitalised, not in
+    "a blue sky"."""
+    if " " in term or not term.isalpha():
+        return True
+    return any(match.group(0)[:1].isupper() for match in re.finditer(name_pattern(term), text, re.IGNORECASE))
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'(«“-]*$")
+
+
+def _capitalised_mid_sentence(text: str, term: str) -> bool:
+    """Whether ``term`` is written with a capital inside a sentence of ordinary case, the way a brand is."""
+    words = re.findall(r"[^\W\d_]+", text)
+    if not words or sum(word[0].isupper() for word in words) * 2 > len(words):
+        return False  # shouting or Title Case: capitals say nothing here
+    for match in re.finditer(name_pattern(term), text, re.IGNORECASE):
+        written = match.group(0)
+        if written[0].isupper() and not written.isupper() and not _SENTENCE_START.search(text[: match.start()]):
+            return True
+    return False
 
 
 def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Finding]:
@@ -169,13 +196,18 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
         if hit.entity is not None:
             override = policy.entity_action(hit.entity)
             action = override or policy.action_for(hit.category)
-            add(action, hit, "entity_override" if override else f"entity:{hit.category}")
+            if hit.entity.kind == MEMBER:
+                rule = "member_likeness"
+            else:
+                rule = "entity_override" if override else f"entity:{hit.category}"
+            add(action, hit, rule)
             if (
                 hit.category is Category.PERSON
                 and action is not Action.BLOCK
                 and (Category.VIOLENCE in present or Category.DEMEANING in present)
             ):
-                add(policy.people_in_degrading_scenes, hit, "person_degraded")
+                degraded = Action.BLOCK if hit.entity.kind == MEMBER else policy.people_in_degrading_scenes
+                add(degraded, hit, "person_degraded")
         elif hit.category in (Category.SEXUAL, Category.VIOLENCE, Category.HATE):
             action = policy.action_for(hit.category)
             relax = hit.category is Category.SEXUAL and nsfw_channel and policy.nsfw_channels_relax_sexual
@@ -185,56 +217,27 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
     return [finding for finding in findings if finding.action is not Action.ALLOW]
 
 
-def _neutral(ruleset: Ruleset, policy: Policy, name: str) -> str:
+def _replacement(ruleset: Ruleset, policy: Policy, name: str, terms: tuple[str, ...]) -> Replacement:
     entity = ruleset.find(name) or next((item for item in policy.custom if item.name == name), None)
     if entity is not None and entity.neutral:
-        return entity.neutral
-    if entity is not None and entity.category is Category.ARTIST:
-        return "an original style"
-    if entity is not None and entity.category is Category.PERSON:
-        return "a person"
-    return "a generic design"
-
-
-def _pattern(folded: str) -> str:
-    """A regex that finds a folded term in the text as typed: any case, accents, leet, separators, repeats.
-    Possessive quantifiers keep it linear on hostile input."""
-    words = []
-    for word in folded.split():
-        # One class per run of a letter: "apple" is [a][p][l][e], each one or more times.
-        letters = [f"[{re.escape(_SPELLINGS.get(char, char))}]++" for char, _ in itertools.groupby(word)]
-        words.append(r"[\W_]*+".join(letters))
-    return r"(?<![a-z0-9])" + r"[\W_]*+".join(words) + r"(?![a-z0-9])"
-
-
-def _substitute(pattern: re.Pattern, neutral: str, text: str) -> tuple[str, int]:
-    """Replace matches by ``neutral``, agreeing with an article just before ("a Nike shoe" -> "an athletic
-    shoe", never "a a ...")."""
-
-    def replacement(match: re.Match) -> str:
-        return neutral
-
-    pieces, count, last = [], 0, 0
-    for match in pattern.finditer(text):
-        before = text[last : match.start()]
-        article = _ARTICLE_BEFORE.search(before)
-        phrase = neutral
-        if article:
-            bare = _LEADING_ARTICLE.sub("", neutral)
-            wanted = "an" if bare[:1].lower() in "aeiou" else "a"
-            if article.group(1)[0].isupper():
-                wanted = wanted.capitalize()
-            before = before[: article.start(1)] + wanted + before[article.end(1) :]
-            phrase = bare
-        pieces.append(before + phrase)
-        last = match.end()
-        count += 1
-    pieces.append(text[last:])
-    return "".join(pieces), count
+        noun = entity.neutral
+    elif entity is not None and entity.category is Category.ARTIST:
+        noun = "an original style"
+    elif entity is not None and entity.category is Category.PERSON:
+        noun = "a person"
+    else:
+        noun = "a generic design"
+    words = noun.split()
+    if words[0].lower() in ("a", "an") and len(words) > 1:
+        words = words[1:]
+    # Before a noun, a noun phrase gives up its own head: "a luxury wristwatch" is "luxury" in "a luxury watch".
+    modifier = (entity.modifier if entity else "") or " ".join(words[:-1] if len(words) > 1 else words)
+    heads = frozenset(stem(word) for term in entity.context for word in fold(term).split()) if entity else frozenset()
+    return Replacement(noun, modifier, heads, terms)
 
 
 def _rewritten(text: str, findings: list[Finding], ruleset: Ruleset, policy: Policy) -> str:
-    """The prompt with each rewritten entity replaced once by its neutral description.
+    """The prompt with each rewritten entity replaced by a neutral description that reads naturally.
 
     An entity may be found under several of its names (a name and its unaccented spelling): the longest
     match is replaced and the others are then gone. If no spelling can be found in the text as typed (an
@@ -244,22 +247,13 @@ def _rewritten(text: str, findings: list[Finding], ruleset: Ruleset, policy: Pol
     for finding in findings:
         if finding.action is Action.REWRITE and finding.entity:
             terms.setdefault(finding.entity, []).append(finding.term)
-    # Longest names first, so "Apple Watch" is replaced before "Apple" could split it.
-    for entity, found in sorted(terms.items(), key=lambda item: -max(len(term) for term in item[1])):
-        neutral = _neutral(ruleset, policy, entity)
-        for term in sorted(found, key=len, reverse=True):
-            pattern = re.compile(_pattern(term), re.IGNORECASE)
-            rewritten, count = _substitute(pattern, neutral, text)
-            if count:
-                text = rewritten
-                break
-        else:
-            folded = fold(text)
-            remaining = [term for term in found if re.search(rf"\b{re.escape(term)}\b", folded)]
-            if not remaining:
-                continue  # already replaced as part of a longer name
-            # A spelling the pattern can't retrace: fall back to the folded text so the name never survives.
-            for term in remaining:
-                folded = re.sub(rf"\b{re.escape(term)}\b", neutral, folded)
-            text = folded
+    replacements = [_replacement(ruleset, policy, name, tuple(found)) for name, found in terms.items()]
+    spans, lost = find_spans(text, replacements)
+    text = rewrite(text, spans)
+    if lost:
+        # A spelling the pattern can't retrace: fall back to the folded text so the name never survives.
+        folded = fold(text)
+        spans, _ = find_spans(folded, lost)
+        if spans:
+            text = rewrite(folded, spans)
     return text

@@ -1,8 +1,8 @@
 """Measuring the ruleset: recall on evasions and false positives on harmless look-alikes, per class.
 
-Each case is a JSON line ``{"class", "text", "expect"}``: ``expect`` names the entity (or safety category) that
-must be found, or is null for a text that must pass untouched. Cases are decided under the strict preset, so
-every finding counts.
+Each case is a JSON line ``{"class", "text", "expect"}``: ``expect`` names the entity (or the category) that
+must be found, or is null for a text that must pass untouched; a case may give its ``language``, and each
+language then gets a line of its own. Cases are decided under the strict preset, so every finding counts.
 """
 
 from __future__ import annotations
@@ -43,15 +43,17 @@ def evaluate(moderator: Moderator, path: Path) -> dict[str, ClassScore]:
     scores: dict[str, ClassScore] = defaultdict(ClassScore)
     for case in load_cases(path):
         decision = moderator.decide(case["text"], strict)
-        score = scores[case["class"]]
         expected = case["expect"]
-        if expected is None:
-            score.negatives += 1
-            score.false_positives += bool(decision.findings)
-        else:
-            score.positives += 1
-            score.found += any(expected in (finding.entity, str(finding.category)) for finding in decision.findings)
-    return dict(sorted(scores.items()))
+        groups = [case["class"]] + ([f"language: {case['language']}"] if "language" in case else [])
+        for group in groups:
+            score = scores[group]
+            if expected is None:
+                score.negatives += 1
+                score.false_positives += bool(decision.findings)
+            else:
+                score.positives += 1
+                score.found += any(expected in (finding.entity, str(finding.category)) for finding in decision.findings)
+    return dict(sorted(scores.items(), key=lambda item: (item[0].startswith("language: "), item[0])))
 
 
 def _percent(value: float | None) -> str:
@@ -66,6 +68,8 @@ def format_report(scores: dict[str, ClassScore]) -> str:
             f"{name:<14} {score.positives + score.negatives:>6} {_percent(score.recall):>8} "
             f"{_percent(score.false_positive_rate):>16}"
         )
+        if name.startswith("language: "):
+            continue  # the same cases again, by language
         total.positives += score.positives
         total.found += score.found
         total.negatives += score.negatives

@@ -3,24 +3,56 @@
 Exact names go into one Aho-Corasick automaton (pyahocorasick), padded with spaces so that only whole words
 match. Longer names also match with typos: a symmetric-deletion index over their words (SymSpell's idea)
 proposes candidates, and rapidfuzz's optimal-string-alignment distance confirms them, one typo allowed from
-7 letters and two from 11.
+7 letters and two from 11. Gated names (ordinary words such as "Apple", short forms such as "MJ") take no
+typo and count only when one of their context words sits within a few words of them (Snowball stems, so
+"cans" and "charging" are context as "can" and "charge" are).
 """
 
 from __future__ import annotations
 
+import gzip
 import re
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import ahocorasick
+import snowballstemmer
 from rapidfuzz.distance import OSA
 
 from moderation.normalize import fold, fold_letters
-from moderation.ruleset import Category, Entity, Ruleset
+from moderation.ruleset import DATA, Category, Entity, Ruleset
 
 MIN_FUZZY_WORD = 4
 # Letters a name needs before it is also sought with the prompt's spaces removed.
 MIN_JOINED = 8
 CANDIDATE_CACHE = 100_000
+# A context word counts for a gated name when at most this many words stand between them ("a can of Red Bull",
+# "the Dove soap bar"), or when it overlaps the name ("Windows 11").
+CONTEXT_GAP = 2
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@cache
+def everyday_words() -> frozenset[str]:
+    """English and French words of 4+ letters (tests/moderation/wordlists.py makes the list). A near miss of a
+    name made only of such words is those words ("a monster under the bed" is no typo of Monster Hunter)."""
+    with gzip.open(DATA / "everyday_words.txt.gz", "rt", encoding="ascii") as file:
+        return frozenset(file.read().split())
+
+
+def ordinary_words(words: list[str] | tuple[str, ...]) -> bool:
+    vocabulary = everyday_words()
+    return all(len(word) < 4 or word in vocabulary for word in words)
+
+
+@lru_cache(maxsize=CANDIDATE_CACHE)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(word) for word in text.split())
 
 
 @dataclass(frozen=True)
@@ -29,6 +61,11 @@ class Hit:
     entity: Entity | None
     term: str
     fuzzy: bool = False
+    # Where the name sits among the folded prompt's words (None where the prompt's spaces were removed).
+    start: int | None = None
+    length: int = 0
+    # The name counts only near one of its entity's context words.
+    gated: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +75,7 @@ class _Pattern:
     allowed: int
     category: Category
     entity: Entity | None
+    gated: bool = False
 
 
 _DOUBLE = re.compile(r"([a-z])\1")
@@ -73,20 +111,21 @@ class Matcher:
             if not folded:
                 return
             pattern_id = len(self._patterns)
-            allowed = allowed_typos(folded) if fuzzy else 0
-            self._patterns.append(_Pattern(folded, tuple(folded.split()), allowed, category, entity))
+            gated = entity is not None and entity.is_gated(folded)
+            allowed = allowed_typos(folded) if fuzzy and not gated else 0
+            self._patterns.append(_Pattern(folded, tuple(folded.split()), allowed, category, entity, gated))
             exact.setdefault(f" {folded} ", []).append(pattern_id)
             if " " in folded:
                 # Doubled letters ("eelon muusk") are caught on full names only: single words like "sonny"
                 # or "bidden" are ordinary words, not Sony or Biden.
                 doubled.setdefault(f" {_single(folded)} ", []).append(pattern_id)
-            if entity is not None and not entity.common_word and len(folded.replace(" ", "")) >= MIN_JOINED:
+            if entity is not None and not gated and len(folded.replace(" ", "")) >= MIN_JOINED:
                 # Names cut inside a word ("Tay-lor Swift", "Pika chu") meet again once every space is gone.
                 joined.setdefault(folded.replace(" ", ""), []).append(pattern_id)
                 words = folded.split()
                 if len(words) == 2 and entity.category is Category.PERSON:
                     joined.setdefault(words[1] + words[0], []).append(pattern_id)  # "Swift, Taylor"
-            if " " in folded and len(folded) >= 8:
+            if " " in folded and len(folded) >= 8 and not gated:
                 # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
                 exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
             if allowed:
@@ -107,39 +146,26 @@ class Matcher:
                 else:
                     add(term, category, None, fuzzy=False)
         self._short = short
-        for key, pattern_ids in exact.items():
-            self._automaton.add_word(key, tuple(pattern_ids))
-        self._automaton.make_automaton()
-        self._joined = ahocorasick.Automaton()
-        for key, pattern_ids in joined.items():
-            self._joined.add_word(key, tuple(pattern_ids))
-        self._joined.make_automaton()
-        self._doubled = ahocorasick.Automaton()
-        for key, pattern_ids in doubled.items():
-            self._doubled.add_word(key, tuple(pattern_ids))
-        self._doubled.make_automaton()
-        self._brand_words = {fold(term) for term in ruleset.brand_context}
+        self._automaton = _automaton(exact)
+        self._joined = _automaton(joined)
+        self._doubled = _automaton(doubled)
+        self._brand_words = tuple({stems(fold(term)) for term in ruleset.brand_context})
         self._contexts = {
-            entity.name: tuple(f" {fold(term)} " for term in entity.context)
+            entity.name: tuple({stems(fold(term)) for term in entity.context})
             for entity in ruleset.entities
-            if entity.common_word
+            if entity.context
         }
 
     def scan(self, folded: str, letters: str = "") -> list[Hit]:
         """Every entity and safety term in a prompt folded by ``fold`` (and ``fold_letters`` for the short
         terms), exact matches first."""
-        hits: dict[tuple[int, str], Hit] = {}
-        for _, pattern_ids in self._automaton.iter(f" {folded} "):
-            for pattern_id in pattern_ids:
-                pattern = self._patterns[pattern_id]
-                hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
+        hits: dict[tuple, Hit] = {}
+        self._scan_exact(self._automaton, f" {folded} ", hits)
         if _DOUBLE.search(folded) and len(self._doubled):
-            for _, pattern_ids in self._doubled.iter(f" {_single(folded)} "):
-                for pattern_id in pattern_ids:
-                    pattern = self._patterns[pattern_id]
-                    hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
+            # Squashing doubled letters keeps every word, so positions stay those of the prompt.
+            self._scan_exact(self._doubled, f" {_single(folded)} ", hits, typed=folded.split())
         if len(self._joined):
-            for _, pattern_ids in self._joined.iter(folded.replace(" ", "")):
+            for _, (_, _, pattern_ids) in self._joined.iter(folded.replace(" ", "")):
                 for pattern_id in pattern_ids:
                     pattern = self._patterns[pattern_id]
                     hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
@@ -150,6 +176,23 @@ class Matcher:
             if term in padded:
                 hits.setdefault((-1, term), Hit(category, None, term.strip()))
         return list(hits.values())
+
+    def _scan_exact(
+        self, automaton: ahocorasick.Automaton, padded: str, hits: dict[tuple, Hit], typed: list[str] | None = None
+    ) -> None:
+        """Exact matches; with ``typed`` (the prompt's words before squashing), none made of ordinary words."""
+        for end, (key_chars, key_words, pattern_ids) in automaton.iter(padded):
+            start = padded.count(" ", 0, end - key_chars + 2) - 1
+            if typed is not None and ordinary_words(typed[start : start + key_words]):
+                continue
+            for pattern_id in pattern_ids:
+                pattern = self._patterns[pattern_id]
+                # A gated name may mean its entity at one place of the prompt and not at another.
+                key = (pattern_id, pattern.text, start) if pattern.gated else (pattern_id, pattern.text)
+                hit = Hit(
+                    pattern.category, pattern.entity, pattern.text, start=start, length=key_words, gated=pattern.gated
+                )
+                hits.setdefault(key, hit)
 
     def _candidates(self, word: str) -> tuple[tuple[int, int], ...]:
         """Patterns with a word close enough to ``word`` to be a typo of it (cached: prompts share words)."""
@@ -172,7 +215,7 @@ class Matcher:
             self._candidate_cache[word] = found
         return found
 
-    def _scan_fuzzy(self, words: list[str], hits: dict[tuple[int, str], Hit]) -> None:
+    def _scan_fuzzy(self, words: list[str], hits: dict[tuple, Hit]) -> None:
         seen_patterns = {key[0] for key in hits}
         patterns = self._patterns
         count = len(words)
@@ -194,18 +237,47 @@ class Matcher:
                 allowed = pattern.allowed
                 if abs(len(window) - len(pattern.text)) > allowed:
                     continue
-                if OSA.distance(window, pattern.text, score_cutoff=allowed) <= allowed and all(
-                    # Short words take no typo: "to cruise" is not "tom cruise".
-                    typed == wanted or len(wanted) >= MIN_FUZZY_WORD
-                    for typed, wanted in zip(words[start:end], pattern.words, strict=True)
+                if (
+                    OSA.distance(window, pattern.text, score_cutoff=allowed) <= allowed
+                    and all(
+                        # Short words take no typo: "to cruise" is not "tom cruise".
+                        typed == wanted or len(wanted) >= MIN_FUZZY_WORD
+                        for typed, wanted in zip(words[start:end], pattern.words, strict=True)
+                    )
+                    and not ordinary_words(words[start:end])
                 ):
-                    hits[(pattern_id, window)] = Hit(pattern.category, pattern.entity, window, fuzzy=True)
+                    hits[(pattern_id, window)] = Hit(
+                        pattern.category, pattern.entity, window, fuzzy=True, start=start, length=end - start
+                    )
                     seen_patterns.add(pattern_id)
 
-    def brand_context(self, folded: str, entity: Entity) -> bool:
-        """Whether a common-word name means the entity: one of its own context words is there, or, for a
-        brand, a word about brands (logo, advert, packaging...)."""
-        if entity.category is Category.BRAND and set(folded.split()) & self._brand_words:
-            return True
-        padded = f" {folded} "
-        return any(term in padded for term in self._contexts.get(entity.name, ()))
+    def in_context(self, folded: str, hit: Hit) -> bool:
+        """Whether a gated name means its entity here: one of the entity's context words, or for a brand a word
+        about brands (logo, advert, packaging...), stands within ``CONTEXT_GAP`` words of it."""
+        if hit.start is None or hit.entity is None:
+            return False
+        words = stems(folded)
+        first, last = hit.start, hit.start + hit.length - 1
+        terms = self._contexts.get(hit.entity.name, ())
+        if hit.entity.category is Category.BRAND:
+            terms = terms + self._brand_words
+        for term in terms:
+            for index in _occurrences(words, term):
+                term_last = index + len(term) - 1
+                if term_last >= first - CONTEXT_GAP - 1 and index <= last + CONTEXT_GAP + 1:
+                    return True
+        return False
+
+
+def _occurrences(words: tuple[str, ...], term: tuple[str, ...]) -> list[int]:
+    head = term[0]
+    return [index for index, word in enumerate(words) if word == head and words[index : index + len(term)] == term]
+
+
+def _automaton(keys: dict[str, list[int]]) -> ahocorasick.Automaton:
+    """An automaton whose values are (characters in the key, words in it, pattern ids)."""
+    automaton = ahocorasick.Automaton()
+    for key, pattern_ids in keys.items():
+        automaton.add_word(key, (len(key), len(key.split()), tuple(pattern_ids)))
+    automaton.make_automaton()
+    return automaton

@@ -2,9 +2,10 @@
 
 ``fold`` undoes, in order: invisible and bidi characters (removed), look-alike letters from other scripts,
 fullwidth and mathematical letters, accents and combining marks (decancer folds all of these to ASCII),
-leet digits and symbols inside words (3 -> e, 0 -> o, 1 -> i, 4/@ -> a, 5/$ -> s, 7 -> t), names spelled out
-with separators ("e l o n", "E.L.O.N."), and repeated letters ("eeelon"). Patterns are folded the same way,
-so both sides meet in one alphabet of lowercase words separated by single spaces.
+possessives ("'s"), leet digits and symbols inside words (3 -> e, 0 -> o, 1 -> i, 4/@ -> a, 5/$ -> s,
+7 -> t), names spelled out with separators ("e l o n", "E.L.O.N."), and repeated letters ("eeelon").
+Patterns are folded the same way, so both sides meet in one alphabet of lowercase words separated by single
+spaces.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ _BAR = re.compile(r"(?<=[a-z])\|(?=[a-z])")
 _LEET_PRESENT = re.compile(r"[0134578@$]")
 _SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+# A possessive is no part of a name: "Taylor's Swift", "McDonald's" and "Nike's" meet "taylor swift", "mcdonald"
+# and "nike".
+_POSSESSIVE = re.compile(r"(?<=[a-z])['’ʼ`]s\b")
 
 
 def _drop_invisible(text: str) -> str:
@@ -63,7 +67,7 @@ def fold(text: str) -> str:
 
 def fold_letters(text: str) -> str:
     """``fold`` without squashing repeated letters: for short terms such as "xxx" that squash to nothing."""
-    text = cure(text)
+    text = _POSSESSIVE.sub("", cure(text))
     if _LEET_PRESENT.search(text):
         text = _TOKEN.sub(_unleet, text)
     if "!" in text or "|" in text:

@@ -62,7 +62,10 @@ PRESETS: dict[str, dict[Category, Action]] = {
         Category.HATE: Action.FLAG,
     },
 }
-# Whether real people may appear in violent or degrading scenes: never under strict and balanced.
+# The kind of the entities that stand for a server's own members.
+MEMBER = "member"
+# Whether real people may appear in violent or degrading scenes: never under strict and balanced (and members of
+# the server never, whatever the preset).
 PEOPLE_IN_DEGRADING_SCENES = {"strict": Action.BLOCK, "balanced": Action.BLOCK, "open": Action.FLAG}
 
 
@@ -76,6 +79,10 @@ class Policy:
     categories: dict[Category, Action] = field(default_factory=dict)
     entities: dict[str, Action] = field(default_factory=dict)
     custom: tuple[Entity, ...] = ()
+    # The server's members as people (kind "member"), named by their display names and nicknames there; those in
+    # ``members_allowed`` agreed to be depicted. Given by the bot with each decision, never stored in the policy.
+    members: tuple[Entity, ...] = ()
+    members_allowed: frozenset[str] = frozenset()
     # In channels marked NSFW, sexual content that the policy blocks is flagged instead (except under strict).
     nsfw_channels_relax_sexual: bool = True
 
@@ -87,7 +94,9 @@ class Policy:
         return self.categories.get(category, PRESETS[self.preset].get(category, Action.ALLOW))
 
     def entity_action(self, entity: Entity) -> Action | None:
-        """The override set for the entity under any of its names."""
+        """The override set for the entity under any of its names; for a member, their own choice."""
+        if entity.kind == MEMBER:
+            return Action.ALLOW if entity.name in self.members_allowed else Action.BLOCK
         for name in entity.names:
             action = self.entities.get(name.casefold())
             if action is not None:
@@ -99,6 +108,21 @@ class Policy:
         return PEOPLE_IN_DEGRADING_SCENES[self.preset]
 
     # ---------------------------------------------------------------- changes (each returns a new policy)
+
+    def with_members(self, members: dict[str, tuple[tuple[str, ...], bool]]) -> Policy:
+        """The policy with the server's members: member id -> (their names, whether they allow being depicted).
+        Names too short to match safely are left out."""
+        entities, allowed = [], set()
+        for member_id, (names, allows) in sorted(members.items()):
+            usable = tuple(dict.fromkeys(name for name in names if len(fold(name).replace(" ", "")) >= 3))
+            if not usable:
+                continue
+            # The id is how Discord writes a mention of them (<@id>) into a prompt.
+            entity = Entity(name=usable[0], category=Category.PERSON, aliases=(*usable[1:], member_id), kind=MEMBER)
+            entities.append(entity)
+            if allows:
+                allowed.add(entity.name)
+        return replace(self, members=tuple(entities), members_allowed=frozenset(allowed))
 
     def with_preset(self, preset: str) -> Policy:
         return replace(self, preset=preset)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from moderation.normalize import fold
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -31,15 +33,26 @@ class Entity:
     category: Category
     aliases: tuple[str, ...] = ()
     kind: str = ""
-    # Brands that are ordinary words ("Apple", "Shell") count only next to one of ``context`` or a brand word.
+    # Names that are ordinary words ("Apple", "Shell") count only near one of ``context`` or a brand word.
     common_word: bool = False
+    # Names shared with a place, a planet or a deity ("Amazon"): gated like common words, but capitalised anyway.
+    shared_name: str = ""
     context: tuple[str, ...] = ()
-    # What a rewrite puts in the entity's place.
+    # Short forms ("MJ") that name the entity only near one of ``context``.
+    gated_aliases: tuple[str, ...] = ()
+    # What a rewrite puts in the entity's place: as a noun ("a luxury wristwatch") and before a noun ("luxury").
     neutral: str = ""
+    modifier: str = ""
+    # One line saying who or what it is, for the semantic layer's paraphrases.
+    description: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return (self.name, *self.aliases, *self.gated_aliases)
+
+    def is_gated(self, name: str) -> bool:
+        """Whether ``name`` (as folded) counts only near the entity's context."""
+        return self.common_word or bool(self.shared_name) or any(fold(alias) == name for alias in self.gated_aliases)
 
 
 @dataclass(frozen=True)
@@ -64,34 +77,41 @@ def make_ruleset(entities, safety, brand_context) -> Ruleset:
     return Ruleset(tuple(entities), safety, tuple(brand_context), by_name)
 
 
+ENTITY_TABLES = {"person": Category.PERSON, "brand": Category.BRAND, "artist": Category.ARTIST}
+
+
 def _artist_neutral(entry: dict) -> str:
     return f"{', '.join(entry['adjectives'])} {entry['movement']}, {entry['medium']}"
 
 
-def load_ruleset(folder: Path = DATA) -> Ruleset:
-    """Read people, brands (and characters), artists and safety terms from ``folder``."""
-    entities: list[Entity] = []
-    sources = (
-        ("people.toml", "person", Category.PERSON),
-        ("brands.toml", "brand", Category.BRAND),
-        ("artists.toml", "artist", Category.ARTIST),
+def entity_from_entry(entry: dict, category: Category) -> Entity:
+    artist = category is Category.ARTIST
+    return Entity(
+        name=entry["name"],
+        category=category,
+        aliases=tuple(entry.get("aliases", ())),
+        kind=entry.get("kind", ""),
+        common_word=bool(entry.get("common_word", False)),
+        shared_name=entry.get("shared_name", ""),
+        context=tuple(entry.get("context", ())),
+        gated_aliases=tuple(entry.get("gated_aliases", ())),
+        neutral=_artist_neutral(entry) if artist else entry.get("neutral", ""),
+        modifier=f"{', '.join(entry['adjectives'][:2])} {entry['movement']}" if artist else entry.get("modifier", ""),
+        description=entry.get("description", ""),
     )
-    for filename, key, category in sources:
-        path = folder / filename
-        if not path.is_file():
-            continue
-        for entry in tomllib.loads(path.read_text(encoding="utf-8")).get(key, []):
-            entities.append(
-                Entity(
-                    name=entry["name"],
-                    category=category,
-                    aliases=tuple(entry.get("aliases", ())),
-                    kind=entry.get("kind", ""),
-                    common_word=bool(entry.get("common_word", False)),
-                    context=tuple(entry.get("context", ())),
-                    neutral=_artist_neutral(entry) if category is Category.ARTIST else entry.get("neutral", ""),
-                )
-            )
+
+
+def entity_files(folder: Path = DATA) -> list[Path]:
+    return sorted(path for path in folder.glob("*.toml") if path.name != "safety.toml")
+
+
+def load_ruleset(folder: Path = DATA) -> Ruleset:
+    """Read every entity file in ``folder`` (people, brands and characters, artists) and its safety terms."""
+    entities: list[Entity] = []
+    for path in entity_files(folder):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for table, category in ENTITY_TABLES.items():
+            entities.extend(entity_from_entry(entry, category) for entry in data.get(table, []))
     safety_data = tomllib.loads((folder / "safety.toml").read_text(encoding="utf-8"))
     safety = {Category(section["name"]): tuple(dict.fromkeys(section["terms"])) for section in safety_data["category"]}
     return make_ruleset(entities, safety, safety_data["brand_context"]["terms"])

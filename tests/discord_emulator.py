@@ -155,6 +155,7 @@ class DiscordEmulator:
         self.members = {}
         self.member_roles: dict[str, list[str]] = {}
         self.joined: dict[str, str] = {self.application_id: now()}
+        self.nicks: dict[str, str] = {}
         self.channels: dict[str, dict] = {
             self.channel_id: {
                 "id": self.channel_id,
@@ -831,9 +832,13 @@ class DiscordEmulator:
 
     # ---------------------------------------------------------------- acting as members
 
-    def add_member(self, name: str, admin: bool = False) -> str:
+    def add_member(
+        self, name: str, admin: bool = False, nick: str | None = None, global_name: str | None = None
+    ) -> str:
         member_id = snowflake()
-        self.members[member_id] = user(member_id, name)
+        self.members[member_id] = {**user(member_id, name), "global_name": global_name or name}
+        if nick is not None:
+            self.nicks[member_id] = nick
         self.member_roles[member_id] = [self.admin_role] if admin else []
         self.joined[member_id] = now()
         return member_id
@@ -861,7 +866,7 @@ class DiscordEmulator:
         member = {
             "roles": list(self.member_roles.get(user_id, [])),
             "joined_at": self.joined.setdefault(user_id, now()),
-            "nick": None,
+            "nick": self.nicks.get(user_id),
             "avatar": None,
             "deaf": False,
             "mute": False,

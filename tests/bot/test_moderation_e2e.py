@@ -132,3 +132,47 @@ async def test_a_denied_appeal_tells_the_member(world):
     )
     assert told[0]["content"].startswith(f"<@{world.member}>")
     assert len(results(world, thread_id)) == 1
+
+
+async def test_members_decide_whether_they_may_be_drawn(world):
+    discord = world.discord
+    lena = discord.add_member("lena.park", nick="Captain Lena", global_name="Lena Park")
+    tom = discord.add_member("tomr", global_name="Tom Reyes")
+
+    denied = await answered(world, await discord.slash(lena, "likeness deny"))
+    assert denied["flags"] & 64 and "Nobody can draw you" in denied["content"] and "Captain Lena" in denied["content"]
+    allowed = await answered(world, await discord.slash(tom, "likeness allow"))
+    assert "You may be drawn" in allowed["content"]
+
+    for prompt in ("Captain Lena as an astronaut", "lena.park riding a horse", "a portrait of Lena Park"):
+        refusal = await answered(world, await discord.slash(world.member, "imagine", prompt=prompt))
+        assert refusal["content"].startswith("🚫 Not drawn (real people, case "), prompt
+        assert "hasn't agreed to be drawn" in refusal["content"]
+
+    _, drawn = await imagine(world, "Tom Reyes as an astronaut")
+    assert drawn["attachments"]
+    for prompt in ("Tom Reyes in handcuffs", "naked Tom Reyes"):
+        refusal = await answered(world, await discord.slash(world.member, "imagine", prompt=prompt))
+        assert refusal["content"].startswith("🚫 Not drawn ("), prompt
+
+    admin = discord.add_member("grace", admin=True)
+    listing = await answered(world, await discord.slash(admin, "atelier likeness list"))
+    assert "Members who haven't chosen: **deny**" in listing["content"]
+    assert f"<@{lena}> · deny · Captain Lena" in listing["content"]
+    assert f"<@{tom}> · allow · Tom Reyes" in listing["content"]
+
+
+async def test_the_server_default_applies_to_members_who_have_not_chosen(world):
+    discord = world.discord
+    admin = discord.add_member("grace", admin=True)
+    nina = discord.add_member("nina", global_name="Nina Okafor")
+    # Using the bot at all makes a member known by their names.
+    await answered(world, await discord.slash(nina, "likeness show"))
+
+    refusal = await answered(world, await discord.slash(world.member, "imagine", prompt="Nina Okafor waving"))
+    assert "hasn't agreed to be drawn" in refusal["content"]
+
+    changed = await answered(world, await discord.slash(admin, "atelier likeness default", choice="allow"))
+    assert "Members may be drawn here" in changed["content"]
+    _, drawn = await imagine(world, "Nina Okafor waving")
+    assert drawn["attachments"]

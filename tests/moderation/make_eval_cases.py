@@ -94,7 +94,6 @@ BENIGN = [
     "a mercury thermometer",
     "a tesla coil in a lab",
     "a visa stamp",
-    "a dove soap bar",
     "une tarte aux pommes",
     "un phare breton au coucher du soleil",
     "un chat sur un canapé",

@@ -91,11 +91,11 @@ def test_entity_overrides_beat_the_category(moderator):
 
 
 def test_a_server_can_add_its_own_entity_with_aliases(moderator):
-    policy = BALANCED.with_entity("Gizmo Corp", "block", "brand").with_alias("Gizmo Corp", "Gizmocorp")
-    assert moderator.decide("a Gizmo Corp robot", policy).action == "block"
-    assert moderator.decide("a g1zm0c0rp robot", policy).entity == "Gizmo Corp"
-    assert moderator.decide("a Gizmo Corp robot", BALANCED).action == "allow"
-    assert moderator.decide("a Gizmo Corp robot", policy.without_entity("Gizmo Corp")).action == "allow"
+    policy = BALANCED.with_entity("Zorblax Corp", "block", "brand").with_alias("Zorblax Corp", "Zorblaxcorp")
+    assert moderator.decide("a Zorblax Corp robot", policy).action == "block"
+    assert moderator.decide("a z0rbl4xc0rp robot", policy).entity == "Zorblax Corp"
+    assert moderator.decide("a Zorblax Corp robot", BALANCED).action == "allow"
+    assert moderator.decide("a Zorblax Corp robot", policy.without_entity("Zorblax Corp")).action == "allow"
 
 
 def test_policies_round_trip_and_refuse_nonsense():
@@ -158,19 +158,6 @@ def test_a_negative_prompt_is_judged_with_its_prompt(moderator):
     assert with_person.rule == "sexual_real_person"
     assert with_child.rule == "sexual_minors"
     assert moderator.decide("blurry, low quality", OPEN, negative=True, context="a beach").action == "allow"
-
-
-@pytest.mark.parametrize(
-    ("text", "rewritten"),
-    [
-        ("A Nike shoe", "An athletic sportswear shoe"),
-        ("a Coca-Cola bottle on a table", "a red soda can bottle on a table"),
-        ("Photo, Citroën Logo, Bright", "Photo, a French car Logo, Bright"),
-        ("Apple Watch logo, studio", "a square smartwatch logo, studio"),
-    ],
-)
-def test_rewrites_read_naturally(moderator, text, rewritten):
-    assert moderator.decide(text, BALANCED).prompt == rewritten
 
 
 def test_names_too_short_to_match_safely_are_refused():

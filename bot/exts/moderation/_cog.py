@@ -112,7 +112,7 @@ class ModerationAdmin:
 
     @rules.command(name="test", description="See what the rules decide on a prompt (nothing is drawn)")
     async def test(self, interaction: discord.Interaction, prompt: app_commands.Range[str, 1, 1000]) -> None:
-        policy = self.bot.gate.policy(interaction.guild_id)
+        policy = self.bot.gate.policy_with_members(interaction.guild_id)
         nsfw = isinstance(interaction.channel, discord.TextChannel) and interaction.channel.is_nsfw()
         decision = self.bot.gate.moderator.decide(prompt, policy, nsfw_channel=nsfw)
         lines = [f"**{_(str(decision.action))}**" + (f" · {_(decision.category)}" if decision.category else "")]
@@ -166,3 +166,25 @@ class ModerationAdmin:
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         self.bot.store.save_guild_settings(interaction.guild_id, moderation_channel=channel.id)
         await tell(interaction, _("✅ Appeals now go to {channel}.", channel=channel.mention))
+
+    likeness = app_commands.Group(name="likeness", description="Whether members may be drawn on this server")
+
+    @likeness.command(name="default", description="Whether members who haven't chosen may be drawn")
+    async def likeness_default(self, interaction: discord.Interaction, choice: Literal["allow", "deny"]) -> None:
+        self.bot.store.save_guild_settings(interaction.guild_id, likeness_default=choice)
+        log.info("moderation.likeness_default", guild=interaction.guild_id, user=interaction.user.id, choice=choice)
+        if choice == "allow":
+            await tell(interaction, _("✅ Members may be drawn here unless they deny it with /likeness deny."))
+        else:
+            await tell(interaction, _("✅ Members can't be drawn here unless they allow it with /likeness allow."))
+
+    @likeness.command(name="list", description="Members' choices about being drawn, and the names they go by")
+    async def likeness_list(self, interaction: discord.Interaction) -> None:
+        default = self.bot.gate.likeness_default(interaction.guild_id)
+        lines = [_("Members who haven't chosen: **{choice}**", choice=_(default))]
+        for row in self.bot.store.likeness(interaction.guild_id):
+            choice = _(row["choice"]) if row["choice"] else _("default ({choice})", choice=_(default))
+            lines.append(f"<@{row['user_id']}> · {choice} · {', '.join(row['names'])}")
+        await interaction.response.send_message(
+            "\n".join(lines)[:1990], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )

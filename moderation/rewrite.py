@@ -1,0 +1,223 @@
+"""Putting neutral descriptions where names stood, so that the prompt still reads as English.
+
+A name used as a noun takes the entity's noun form ("a Rolex on a table" -> "a luxury wristwatch on a table"),
+without its own article when the name already has a determiner ("the Rolex", "a gold Rolex"). A name before a
+noun it describes takes the modifier form ("a gold Rolex watch" -> "a gold luxury watch", "the Netflix logo" ->
+"the streaming service logo"). "a"/"an" agree with what now follows them, a head noun is never doubled ("Dom
+Pérignon champagne" -> "luxury champagne"), and names side by side become one ("Apple iPhone" -> "a modern
+smartphone").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from moderation.matcher import stem
+
+# Letters as leet can write them, to find a folded name again in the text the user typed.
+_SPELLINGS = {
+    "a": "a4@àáâäãå",
+    "b": "b8",
+    "c": "cç",
+    "e": "e3èéêë",
+    "i": "i1ìíîï",
+    "l": "l1",
+    "n": "nñ",
+    "o": "o0òóôöõø",
+    "s": "s5$",
+    "t": "t7",
+    "u": "uùúûü",
+    "y": "yýÿ",
+}
+ARTICLES = {"a", "an"}
+DETERMINERS = ARTICLES | {
+    "the", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their", "some", "any",
+    "every", "each", "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several",
+    "many", "few", "another", "le", "la", "les", "un", "une", "des", "du", "mon", "ma", "mes", "ton", "ta", "tes",
+    "son", "sa", "ses", "notre", "nos", "votre", "vos", "leur", "leurs", "ce", "cet", "cette", "ces",
+}  # fmt: skip
+# Words that end a noun group when read backwards from a name: it has no determiner of its own.
+_GROUP_BREAKS = {
+    "of", "with", "in", "on", "at", "by", "for", "from", "to", "and", "or", "but", "as", "like", "into", "onto",
+    "over", "under", "near", "beside", "behind", "is", "are", "was", "were", "be", "de", "avec", "dans", "sur",
+    "et", "ou", "en", "pour", "par", "via", "vs", "versus",
+}  # fmt: skip
+# Nouns that a brand or character commonly describes: before one of these, or one of the entity's own context
+# words, a name is a modifier.
+_HEAD_NOUN_WORDS = """
+    logo sign signage store shop restaurant cafe outlet branch headquarters office building factory billboard
+    poster advert ad commercial banner flag sticker decal label packaging package box bag carrier case cover
+    product products merchandise merch item collection edition style design aesthetic theme themed look font
+    color colour uniform costume cosplay outfit mascot figure figurine toy plush doll action statue model replica
+    car truck van bus lorry vehicle motorcycle bike bicycle scooter plane jet airplane aircraft boat ship yacht
+    phone smartphone laptop computer tablet console controller keyboard headphone earbud speaker camera watch
+    shoe sneaker boot trainer sandal shirt t-shirt tee hoodie sweatshirt jacket coat cap hat beanie jersey kit
+    scarf dress bag handbag backpack purse wallet belt sunglasses glasses perfume bottle can cup mug glass
+    can drink soda coffee latte tea burger sandwich pizza fries meal menu chocolate candy snack cereal bar
+    ball racket helmet stadium arena team club fan fans game level character card deck set
+    painting illustration artwork art drawing sketch portrait print mural render poster artstyle
+"""
+HEAD_NOUNS = frozenset(stem(word) for word in _HEAD_NOUN_WORDS.split())
+_SENTENCE_END = re.compile(r"(?:^|[.!?\n])[\s\"'(«“]*$")
+_POSSESSIVE = re.compile(r"['’ʼ`]s\b")
+_JOINER = re.compile(r"^\s*[-/&+]?\s*$")
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What stands in for one entity: its noun form (with an article), its modifier form, and the nouns it
+    is used before (its own context words)."""
+
+    noun: str
+    modifier: str
+    heads: frozenset[str] = frozenset()
+    # The names it was found under, folded.
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    replacement: Replacement
+
+
+def name_pattern(folded: str) -> str:
+    """A regex that finds a folded name in the text as typed: any case, accents, leet, separators, repeats.
+    Possessive quantifiers keep it linear on hostile input."""
+    words = []
+    for word in folded.split():
+        # One class per run of a letter: "apple" is [a][p][l][e], each one or more times.
+        letters = [f"[{re.escape(_SPELLINGS.get(char, char))}]++" for char, _ in itertools.groupby(word)]
+        words.append(r"[\W_]*+".join(letters))
+    # Folding dropped possessives, so one may stand after any word ("Xavier's School").
+    return r"(?<![a-z0-9])" + r"(?:['’ʼ`]s)?+[\W_]*+".join(words) + r"(?![a-z0-9])"
+
+
+def article_for(word: str) -> str:
+    lowered = word.lower()
+    if lowered.startswith(("hour", "honest", "honour", "honor", "heir")):
+        return "an"
+    if lowered.startswith(("uni", "use", "usu", "uto", "eu", "one", "ew")):
+        return "a"
+    return "an" if lowered[:1] in "aeiou" else "a"
+
+
+def find_spans(text: str, replacements: list[Replacement]) -> tuple[list[_Span], list[Replacement]]:
+    """Where each replacement's names stand in ``text`` (longest names first, no overlaps), and the replacements
+    none of whose names could be found as typed."""
+    spans: list[_Span] = []
+    lost = []
+    for replacement in sorted(replacements, key=lambda item: -max(map(len, item.terms))):
+        found = False
+        for term in sorted(replacement.terms, key=len, reverse=True):
+            for match in re.finditer(name_pattern(term), text, re.IGNORECASE):
+                end = match.end()
+                if possessive := _POSSESSIVE.match(text, end):
+                    end = possessive.end()
+                if any(span.start < end and match.start() < span.end for span in spans):
+                    found = True  # inside a longer name already replaced ("Apple" in "Apple Watch")
+                    continue
+                spans.append(_Span(match.start(), end, replacement))
+                found = True
+        if not found:
+            lost.append(replacement)
+    return _merged(sorted(spans, key=lambda span: span.start), text), lost
+
+
+def _merged(spans: list[_Span], text: str) -> list[_Span]:
+    """Names side by side ("Apple iPhone", "Nike Air Jordan") become one, described by the last (the head)."""
+    merged: list[_Span] = []
+    for span in spans:
+        if merged and _JOINER.match(text[merged[-1].end : span.start]):
+            merged[-1] = _Span(merged[-1].start, span.end, span.replacement)
+        else:
+            merged.append(span)
+    return merged
+
+
+def rewrite(text: str, spans: list[_Span]) -> str:
+    pieces, last = [], 0
+    for span in spans:
+        before = "".join(pieces) + text[last : span.start]
+        after = text[span.end :]
+        before, phrase = _fitted(before, span.replacement, after)
+        last = span.end
+        if not phrase:
+            # The words after say it all ("a Red Bull energy drink" -> "an energy drink"): the name goes, with
+            # its space.
+            last += len(after) - len(after.lstrip())
+            if not before.strip():
+                after_text = text[last:]
+                text = text[:last] + after_text[:1].upper() + after_text[1:]
+        pieces = [before, phrase]
+    return "".join(pieces) + text[last:]
+
+
+def _fitted(before: str, replacement: Replacement, after: str) -> tuple[str, str]:
+    """The text before the name (its article agreeing) and the form that replaces the name."""
+    next_word = _next_word(after)
+    modifier_position = next_word is not None and stem(next_word.lower()) in (replacement.heads | HEAD_NOUNS)
+    if modifier_position:
+        phrase = _without_repeat(replacement.modifier, after)
+    else:
+        phrase = replacement.noun
+        first, _, bare = phrase.partition(" ")
+        if first.lower() in DETERMINERS and bare and _has_determiner(before):
+            phrase = bare  # "the Rolex" -> "the luxury wristwatch", "two Smurfs" -> "two blue elves"
+        elif first.lower() in ARTICLES and bare:
+            phrase = f"{article_for(bare)} {bare}"  # the data's own article, made to agree
+    previous = _previous_words(before, 1)
+    if previous and previous[0].lower() in ARTICLES and (phrase or next_word):
+        written = previous[0]
+        article = article_for(phrase or next_word)
+        if written[0].isupper():
+            article = article.capitalize()
+        cut = before.rfind(written)
+        before = before[:cut] + article + before[cut + len(written) :]
+    elif phrase and _SENTENCE_END.search(before):
+        phrase = phrase[:1].upper() + phrase[1:]
+    return before, phrase
+
+
+def _without_repeat(phrase: str, after: str) -> str:
+    """The phrase less its last words where the prompt goes on with them: "energy drink" before "energy drink
+    can" is dropped, "luxury champagne" before "champagne" is "luxury"."""
+    words = phrase.split()
+    following = [stem(word.lower()) for word in re.findall(r"[^\W\d_][\w'’-]*", after[:80])[: len(words)]]
+    for count in range(len(words), 0, -1):
+        if [stem(word.lower()) for word in words[-count:]] == following[:count]:
+            return " ".join(words[:-count])
+    return phrase
+
+
+def _next_word(after: str) -> str | None:
+    """The word right after the name, unless punctuation comes first."""
+    match = re.match(r"\s+([^\W\d_][\w'’-]*)", after)
+    return match.group(1) if match else None
+
+
+def _previous_words(before: str, count: int) -> list[str]:
+    """Up to ``count`` words right before the name, nearest first, stopping at punctuation."""
+    found = []
+    rest = before
+    while len(found) < count:
+        match = re.search(r"([^\W\d_][\w'’-]*)\s+$", rest)
+        if not match:
+            break
+        found.append(match.group(1))
+        rest = rest[: match.start()]
+    return found
+
+
+def _has_determiner(before: str) -> bool:
+    """Whether the noun group ending with the name already has its determiner ("the", "a gold", "my old red")."""
+    for word in _previous_words(before, 3):
+        lowered = word.lower()
+        if lowered in DETERMINERS:
+            return True
+        if lowered in _GROUP_BREAKS or lowered.endswith(("ing", "ed")):
+            return False
+    return False
