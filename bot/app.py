@@ -93,7 +93,7 @@ def build_bot(
     uploads = Path(config.bot.database).parent / "uploads"
     gate = PromptGate(
         store,
-        moderator or build_moderator(config.moderation),
+        moderator or build_moderator(config.moderation, Path(config.bot.database).parent / "cache"),
         config.moderation.preset,
         output.detector(config.moderation.output_check == "auto"),
         config.moderation.output_action,

@@ -193,7 +193,7 @@ async def run_console(config: Config, url: str, stdin: TextIO, out: TextIO, err:
     async with GenerationClient(url, config.service.token) as client:
         gate = PromptGate(
             store,
-            build_moderator(config.moderation),
+            build_moderator(config.moderation, Path(config.bot.database).parent / "cache"),
             config.moderation.preset,
             output.detector(config.moderation.output_check == "auto"),
             config.moderation.output_action,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from atelier.config import ModerationConfig
 from atelier.logs import get_logger
@@ -55,15 +56,16 @@ REASONS = (
 )
 
 
-def build_moderator(settings: ModerationConfig) -> Moderator:
-    """The rule engine, with the semantic layer when it is switched on and installed."""
+def build_moderator(settings: ModerationConfig, cache_dir: Path | None = None) -> Moderator:
+    """The rule engine, with the semantic layer when it is switched on and installed (its vectors kept in
+    ``cache_dir``)."""
     ruleset = load_ruleset()
     if not settings.semantic:
         return Moderator(ruleset)
     if not semantic.available():
         log.warning("moderation.semantic_unavailable", detail="install the 'semantic' extra to use it")
         return Moderator(ruleset)
-    return Moderator(ruleset, semantic=semantic.SemanticIndex(ruleset, settings.semantic_threshold))
+    return Moderator(ruleset, semantic=semantic.SemanticIndex(ruleset, settings.semantic_threshold, cache_dir))
 
 
 class Refused(TurnError):

@@ -1,7 +1,7 @@
 """``python -m moderation``: decide on prompts from the command line, evaluate the ruleset, benchmark it.
 
 check [--preset P] [--policy FILE] [--nsfw-channel] [--jsonl] [TEXT]   one JSON decision (or one per line)
-report [--cases FILE]                                                    recall and false positives per class
+report [--cases FILE] [--semantic [--threshold T]]                       recall and false positives per class
 bench [--entities N] [--seconds S]                                       prompts per second and load time
 """
 
@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from pathlib import Path
 
+from moderation import semantic
 from moderation.benchmark import run_benchmark
 from moderation.engine import Moderator
 from moderation.evaluation import DEFAULT_CASES, evaluate, format_report
 from moderation.policy import PRESETS, Policy, PolicyError
+from moderation.ruleset import load_ruleset
+from moderation.semantic import DEFAULT_THRESHOLD
 
 PROGRAM = "atelier-moderation"
 
@@ -32,6 +36,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     check.add_argument("text", nargs="?", help="the prompt to decide on")
     report = commands.add_parser("report", help="recall and false-positive rate per evasion class")
     report.add_argument("--cases", default=str(DEFAULT_CASES), help="evaluation cases (JSON lines)")
+    report.add_argument("--semantic", action="store_true", help="with the semantic layer (paraphrases)")
+    report.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="the semantic layer's threshold")
     bench = commands.add_parser("bench", help="prompts per second on one core, and the ruleset's load time")
     bench.add_argument("--entities", type=int, default=10_000, help="entities to load (padded with synthetic ones)")
     bench.add_argument("--seconds", type=float, default=3.0, help="how long to run")
@@ -86,13 +92,23 @@ def check(args: argparse.Namespace) -> int:
     return 0
 
 
+def reporting_moderator(args: argparse.Namespace) -> Moderator:
+    if not args.semantic:
+        return Moderator()
+    if not semantic.available():
+        raise PolicyError("--semantic needs the semantic extra: pip install 'atelier[semantic]'")
+    ruleset = load_ruleset()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "atelier"
+    return Moderator(ruleset, semantic=semantic.SemanticIndex(ruleset, args.threshold, cache))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "check":
             return check(args)
         if args.command == "report":
-            print(format_report(evaluate(Moderator(), Path(args.cases))))
+            print(format_report(evaluate(reporting_moderator(args), Path(args.cases))))
             return 0
         print(run_benchmark(args.entities, args.seconds))
         return 0

@@ -167,13 +167,19 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'(«“-]*$")
 
 
 def _capitalised_mid_sentence(text: str, term: str) -> bool:
-    """Whether ``term`` is written with a capital inside a sentence of ordinary case, the way a brand is."""
+    """Whether ``term`` is written the way a brand is, in a sentence of ordinary case: capitalised inside the
+    sentence ("I love my new Apple"), or, for a name of several words, each word capitalised ("Iron Man")."""
     words = re.findall(r"[^\W\d_]+", text)
     if not words or sum(word[0].isupper() for word in words) * 2 > len(words):
         return False  # shouting or Title Case: capitals say nothing here
     for match in re.finditer(name_pattern(term), text, re.IGNORECASE):
         written = match.group(0)
-        if written[0].isupper() and not written.isupper() and not _SENTENCE_START.search(text[: match.start()]):
+        if not written[0].isupper() or written.isupper():
+            continue
+        if not _SENTENCE_START.search(text[: match.start()]):
+            return True
+        written_words = re.findall(r"[^\W\d_]+", written)
+        if len(written_words) > 1 and all(word[0].isupper() for word in written_words):
             return True
     return False
 

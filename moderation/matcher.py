@@ -35,15 +35,22 @@ _stemmer = snowballstemmer.stemmer("english")
 
 @cache
 def everyday_words() -> frozenset[str]:
-    """English and French words of 4+ letters (tests/moderation/wordlists.py makes the list). A near miss of a
-    name made only of such words is those words ("a monster under the bed" is no typo of Monster Hunter)."""
+    """English and French words, first names and places of 4+ letters (tests/moderation/wordlists.py makes the
+    list)."""
     with gzip.open(DATA / "everyday_words.txt.gz", "rt", encoding="ascii") as file:
         return frozenset(file.read().split())
 
 
-def ordinary_words(words: list[str] | tuple[str, ...]) -> bool:
+def typo_of_a_word(typed: list[str] | tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    """Whether a near miss of a name is rather words of their own: a typed word that differs from the name's is
+    a real word or name, and no word typed exactly is distinctive enough to prove the name ("a monster under
+    the bed" is no typo of Monster Hunter, "a girl named Taylor" none of James Taylor; "Scarlet Johansson" is
+    Scarlett Johansson)."""
     vocabulary = everyday_words()
-    return all(len(word) < 4 or word in vocabulary for word in words)
+    pairs = list(zip(typed, wanted, strict=False))
+    if not any(word != name and word in vocabulary for word, name in pairs):
+        return False
+    return all(len(word) < 4 or word in vocabulary for word, name in pairs if word == name)
 
 
 @lru_cache(maxsize=CANDIDATE_CACHE)
@@ -150,11 +157,7 @@ class Matcher:
         self._joined = _automaton(joined)
         self._doubled = _automaton(doubled)
         self._brand_words = tuple({stems(fold(term)) for term in ruleset.brand_context})
-        self._contexts = {
-            entity.name: tuple({stems(fold(term)) for term in entity.context})
-            for entity in ruleset.entities
-            if entity.context
-        }
+        self._contexts = {entity.name: _context_terms(entity) for entity in ruleset.entities if entity.is_gated_at_all}
 
     def scan(self, folded: str, letters: str = "") -> list[Hit]:
         """Every entity and safety term in a prompt folded by ``fold`` (and ``fold_letters`` for the short
@@ -183,10 +186,12 @@ class Matcher:
         """Exact matches; with ``typed`` (the prompt's words before squashing), none made of ordinary words."""
         for end, (key_chars, key_words, pattern_ids) in automaton.iter(padded):
             start = padded.count(" ", 0, end - key_chars + 2) - 1
-            if typed is not None and ordinary_words(typed[start : start + key_words]):
-                continue
             for pattern_id in pattern_ids:
                 pattern = self._patterns[pattern_id]
+                if typed is not None and typo_of_a_word(typed[start : start + key_words], pattern.words):
+                    continue
+                if key_words < len(pattern.words) and padded[end - key_chars + 2 : end] in everyday_words():
+                    continue  # a name written as one word that is a word or name itself: "william" is no will.i.am
                 # A gated name may mean its entity at one place of the prompt and not at another.
                 key = (pattern_id, pattern.text, start) if pattern.gated else (pattern_id, pattern.text)
                 hit = Hit(
@@ -244,7 +249,7 @@ class Matcher:
                         typed == wanted or len(wanted) >= MIN_FUZZY_WORD
                         for typed, wanted in zip(words[start:end], pattern.words, strict=True)
                     )
-                    and not ordinary_words(words[start:end])
+                    and not typo_of_a_word(words[start:end], pattern.words)
                 ):
                     hits[(pattern_id, window)] = Hit(
                         pattern.category, pattern.entity, window, fuzzy=True, start=start, length=end - start
@@ -267,6 +272,14 @@ class Matcher:
                 if term_last >= first - CONTEXT_GAP - 1 and index <= last + CONTEXT_GAP + 1:
                     return True
         return False
+
+
+def _context_terms(entity: Entity) -> tuple[tuple[str, ...], ...]:
+    """An entity's context words as stems; a product brand's own noun ("car" of "a British luxury car") too."""
+    terms = {stems(fold(term)) for term in entity.context}
+    if entity.kind == "brand" and entity.neutral:
+        terms.add(stems(fold(entity.neutral.split()[-1])))
+    return tuple(term for term in terms if term)
 
 
 def _occurrences(words: tuple[str, ...], term: tuple[str, ...]) -> list[int]:

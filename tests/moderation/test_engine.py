@@ -185,3 +185,42 @@ def test_an_override_set_under_an_alias_applies(moderator):
 )
 def test_names_cut_inside_words_or_turned_around_are_found(moderator, text):
     assert moderator.decide(text, STRICT).action == "block", text
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("the Dove logo on a bottle", "Dove"),
+        ("a brown UPS truck", "UPS"),
+        ("a can of Red Bull", "Red Bull"),
+        ("two cans of red bull on ice", "Red Bull"),
+        ("a white Tesla charging", "Tesla"),
+        ("Windows 11 taskbar", "Windows"),
+        ("Taylor's Swift on stage", "Taylor Swift"),
+        ("I love my new Apple, it is so fast", "Apple"),
+    ],
+)
+def test_a_common_word_name_counts_next_to_its_context_or_written_as_a_brand(moderator, text, entity):
+    assert moderator.decide(text, STRICT).entity == entity, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a minimalist logo of a white dove",
+        "a red bull in a field, logo of the ranch on the gate",
+        "a tesla coil in a lab",
+        "a window seat",
+        "a monster under the bed",
+        "a girl named Taylor reading",
+        "a stormy sea, painted by John William Waterhouse",
+        "An apple on a table",
+    ],
+)
+def test_ordinary_words_near_brand_words_or_one_typo_from_a_name_pass(moderator, text):
+    assert moderator.decide(text, STRICT).action == "allow", text
+
+
+def test_capitals_prove_a_brand_only_under_strict(moderator):
+    assert moderator.decide("I love my new Apple", BALANCED).action == "allow"
+    assert moderator.decide("A JAGUAR IN THE JUNGLE", STRICT).action == "allow"

@@ -73,12 +73,27 @@ def is_dictionary_phrase(name: str) -> bool:
 GUARDED_MIN = 4
 
 
+@cache
+def _english_names() -> frozenset[str]:
+    """Webster's capitalised entries: first names, places, peoples ("Norman", "Arthur", "Taylor")."""
+    from english_words import get_english_words_set
+
+    words = get_english_words_set(["web2"], lower=False, alpha=True)
+    return frozenset(word.lower() for word in words if word[:1].isupper())
+
+
 def everyday_words() -> list[str]:
-    """The words shipped as ``moderation/data/everyday_words.txt.gz``: English dictionary words seen in
-    English text, and French words seen at least ``EVERYDAY_FRENCH_MIN`` times, folded, of 4+ letters."""
-    english = {word for word in _english() if _english_frequency().get(word, 0) > 0}
+    """The words shipped as ``moderation/data/everyday_words.txt.gz``, folded, of 4+ letters: English dictionary
+    words seen in English text, English words in any form seen at least ``EVERYDAY_ENGLISH_MIN`` times ("named",
+    "walked"), French words seen at least ``EVERYDAY_FRENCH_MIN`` times, and the first names and places of
+    Webster's. A typo is never read into one of them."""
+    frequency = _english_frequency()
+    english = {word for word in _english() if frequency.get(word, 0) > 0}
+    english |= {word for word, count in frequency.items() if count >= EVERYDAY_ENGLISH_MIN and word.isalpha()}
     french = {word for word, count in _french().items() if count >= EVERYDAY_FRENCH_MIN and word.isalpha()}
-    return sorted(word for word in english | french if len(word) >= GUARDED_MIN and word.isascii())
+    names = _english_names()
+    return sorted(word for word in english | french | names if len(word) >= GUARDED_MIN and word.isascii())
 
 
 EVERYDAY_FRENCH_MIN = 100
+EVERYDAY_ENGLISH_MIN = 100
