@@ -19,7 +19,7 @@ import ahocorasick
 import snowballstemmer
 from rapidfuzz.distance import OSA
 
-from moderation.normalize import fold, fold_letters
+from moderation.normalize import BREAK, fold, fold_letters
 from moderation.ruleset import DATA, Category, Entity, Ruleset
 
 MIN_FUZZY_WORD = 4
@@ -46,11 +46,27 @@ def typo_of_a_word(typed: list[str] | tuple[str, ...], wanted: tuple[str, ...]) 
     a real word or name, and no word typed exactly is distinctive enough to prove the name ("a monster under
     the bed" is no typo of Monster Hunter, "a girl named Taylor" none of James Taylor; "Scarlet Johansson" is
     Scarlett Johansson)."""
-    vocabulary = everyday_words()
     pairs = list(zip(typed, wanted, strict=False))
-    if not any(word != name and word in vocabulary for word, name in pairs):
+    if not any(word != name and is_everyday_word(word) for word, name in pairs):
         return False
-    return all(len(word) < 4 or word in vocabulary for word, name in pairs if word == name)
+    return all(len(word) < 4 or is_everyday_word(word) for word, name in pairs if word == name)
+
+
+# British spellings of the word lists' American words: "harbour", "centre", "realise", "travelled".
+_BRITISH = (
+    (re.compile(r"our\b"), "or"),
+    (re.compile(r"re\b"), "er"),
+    (re.compile(r"is(e|ed|es|ing)\b"), r"iz\1"),
+    (re.compile(r"ll(ed|ing|er)\b"), r"l\1"),
+)
+
+
+def is_everyday_word(word: str) -> bool:
+    vocabulary = everyday_words()
+    return word in vocabulary or any(
+        (american := pattern.sub(replacement, word)) != word and american in vocabulary
+        for pattern, replacement in _BRITISH
+    )
 
 
 @lru_cache(maxsize=CANDIDATE_CACHE)
@@ -114,7 +130,9 @@ class Matcher:
         joined: dict[str, list[int]] = {}
 
         def add(text: str, category: Category, entity: Entity | None, fuzzy: bool) -> None:
-            folded = fold(text)
+            punctuated = fold(text)
+            # A name written with its punctuation ("Riri, Fifi et Loulou") matches with or without it.
+            folded = punctuated.replace(f" {BREAK} ", " ")
             if not folded:
                 return
             pattern_id = len(self._patterns)
@@ -122,6 +140,8 @@ class Matcher:
             allowed = allowed_typos(folded) if fuzzy and not gated else 0
             self._patterns.append(_Pattern(folded, tuple(folded.split()), allowed, category, entity, gated))
             exact.setdefault(f" {folded} ", []).append(pattern_id)
+            if punctuated != folded:
+                exact.setdefault(f" {punctuated} ", []).append(pattern_id)
             if " " in folded:
                 # Doubled letters ("eelon muusk") are caught on full names only: single words like "sonny"
                 # or "bidden" are ordinary words, not Sony or Biden.
@@ -131,7 +151,8 @@ class Matcher:
                 joined.setdefault(folded.replace(" ", ""), []).append(pattern_id)
                 words = folded.split()
                 if len(words) == 2 and entity.category is Category.PERSON:
-                    joined.setdefault(words[1] + words[0], []).append(pattern_id)  # "Swift, Taylor"
+                    joined.setdefault(words[1] + words[0], []).append(pattern_id)  # "Swift Taylor"
+                    joined.setdefault(words[1] + BREAK + words[0], []).append(pattern_id)  # "Swift, Taylor"
             if " " in folded and len(folded) >= 8 and not gated:
                 # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
                 exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
@@ -190,7 +211,7 @@ class Matcher:
                 pattern = self._patterns[pattern_id]
                 if typed is not None and typo_of_a_word(typed[start : start + key_words], pattern.words):
                     continue
-                if key_words < len(pattern.words) and padded[end - key_chars + 2 : end] in everyday_words():
+                if key_words < len(pattern.words) and is_everyday_word(padded[end - key_chars + 2 : end]):
                     continue  # a name written as one word that is a word or name itself: "william" is no will.i.am
                 # A gated name may mean its entity at one place of the prompt and not at another.
                 key = (pattern_id, pattern.text, start) if pattern.gated else (pattern_id, pattern.text)

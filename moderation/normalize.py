@@ -25,12 +25,20 @@ _HAS_LETTER = re.compile(r"[a-z]")
 _SPELLED = re.compile(r"\b(?:[a-z][ ._\-*/|]){2,}[a-z]\b")
 # Three or more of one letter are padding ("eeelon"); two are spelling ("sonny", "teems", "bidden").
 _REPEATS = re.compile(r"([a-z])\1{2,}")
+_WORD = re.compile(r"[a-z]+")
+_ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _BAR = re.compile(r"(?<=[a-z])\|(?=[a-z])")
 # Cheap tests that spare the costlier substitutions on the many prompts that need none.
 _LEET_PRESENT = re.compile(r"[0134578@$]")
 _SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[^a-z0-9|]+")
+_NOT_LETTER = re.compile(r"[^a-z]+")
+# Punctuation that separates phrases ("a plague doctor, strange lighting"): folded to a "|" word, so that no name
+# of several words is read across it.
+BREAK = "|"
+_BREAKS = re.compile(r"[,;:!?()\[\]{}|]+")
+_REPEATED_BREAKS = re.compile(r"\|(?:\s*\|)+")
 # A possessive is no part of a name: "Taylor's Swift", "McDonald's" and "Nike's" meet "taylor swift", "mcdonald"
 # and "nike".
 _POSSESSIVE = re.compile(r"(?<=[a-z])['’ʼ`]s\b")
@@ -56,12 +64,18 @@ def _unleet(match: re.Match) -> str:
 
 
 def squash(text: str) -> str:
-    """Runs of three or more of one letter to one ("eeelon" -> "elon"); applied to patterns and prompts alike."""
-    return _REPEATS.sub(r"\1", text)
+    """Runs of three or more of one letter to one ("eeelon" -> "elon"), roman numerals left alone ("Charles III"
+    is not Charles I); applied to patterns and prompts alike."""
+    if not _REPEATS.search(text):
+        return text
+    return _WORD.sub(
+        lambda match: match.group(0) if _ROMAN.fullmatch(match.group(0)) else _REPEATS.sub(r"\1", match.group(0)), text
+    )
 
 
 def fold(text: str) -> str:
-    """Plain lowercase words separated by single spaces, with every evasion above undone."""
+    """Plain lowercase words separated by single spaces, with every evasion above undone; punctuation between
+    phrases is a "|" word."""
     return squash(fold_letters(text))
 
 
@@ -74,5 +88,8 @@ def fold_letters(text: str) -> str:
         # Between letters, "!" is an i and "|" an l ("Sw!ft", "Sw|ft"); elsewhere they are punctuation.
         text = _BANG.sub("i", _BAR.sub("l", text))
     if _SPELLED_PRESENT.search(text):
-        text = _SPELLED.sub(lambda match: _NOT_WORD.sub("", match.group(0)), text)
-    return _NOT_WORD.sub(" ", text).strip()
+        text = _SPELLED.sub(lambda match: _NOT_LETTER.sub("", match.group(0)), text)
+    text = _NOT_WORD.sub(" ", _BREAKS.sub(" | ", text))
+    if BREAK in text:
+        text = _REPEATED_BREAKS.sub(BREAK, text).strip(" |")
+    return text.strip()

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from moderation.matcher import stem
+from moderation.normalize import BREAK
 
 # Letters as leet can write them, to find a folded name again in the text the user typed.
 _SPELLINGS = {
@@ -89,6 +90,8 @@ def name_pattern(folded: str) -> str:
     Possessive quantifiers keep it linear on hostile input."""
     words = []
     for word in folded.split():
+        if word == BREAK:
+            continue  # punctuation, which the separators between words allow
         # One class per run of a letter: "apple" is [a][p][l][e], each one or more times.
         letters = [f"[{re.escape(_SPELLINGS.get(char, char))}]++" for char, _ in itertools.groupby(word)]
         words.append(r"[\W_]*+".join(letters))
@@ -184,13 +187,22 @@ def _fitted(before: str, replacement: Replacement, after: str) -> tuple[str, str
 
 def _without_repeat(phrase: str, after: str) -> str:
     """The phrase less its last words where the prompt goes on with them: "energy drink" before "energy drink
-    can" is dropped, "luxury champagne" before "champagne" is "luxury"."""
+    can" is dropped, "luxury champagne" before "champagne" is "luxury", "convenience-store" before "store" is
+    "convenience"."""
     words = phrase.split()
-    following = [stem(word.lower()) for word in re.findall(r"[^\W\d_][\w'’-]*", after[:80])[: len(words)]]
-    for count in range(len(words), 0, -1):
-        if [stem(word.lower()) for word in words[-count:]] == following[:count]:
-            return " ".join(words[:-count])
+    parts = phrase.replace("-", " ").split()
+    following = [stem(word.lower()) for word in re.findall(r"[^\W\d_]+", after[:80])[: len(parts)]]
+    for count in range(len(parts), 0, -1):
+        if [stem(word.lower()) for word in parts[-count:]] == following[:count]:
+            kept = parts[:-count]
+            # The phrase's own spelling ("fast-food") where the cut falls between its words.
+            whole = next((words[:size] for size in range(len(words) + 1) if _split(words[:size]) == kept), None)
+            return " ".join(whole if whole is not None else kept)
     return phrase
+
+
+def _split(words: list[str]) -> list[str]:
+    return " ".join(words).replace("-", " ").split()
 
 
 def _next_word(after: str) -> str | None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+import rtoml
+
 from moderation.normalize import fold
 
 DATA = Path(__file__).parent / "data"
@@ -113,7 +115,8 @@ def load_ruleset(folder: Path = DATA) -> Ruleset:
     """Read every entity file in ``folder`` (people, brands and characters, artists) and its safety terms."""
     entities: list[Entity] = []
     for path in entity_files(folder):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # rtoml parses the thousands of entries several times faster than tomllib.
+        data = rtoml.load(path.read_text(encoding="utf-8"))
         for table, category in ENTITY_TABLES.items():
             entities.extend(entity_from_entry(entry, category) for entry in data.get(table, []))
     safety_data = tomllib.loads((folder / "safety.toml").read_text(encoding="utf-8"))

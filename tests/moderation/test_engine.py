@@ -224,3 +224,32 @@ def test_ordinary_words_near_brand_words_or_one_typo_from_a_name_pass(moderator,
 def test_capitals_prove_a_brand_only_under_strict(moderator):
     assert moderator.decide("I love my new Apple", BALANCED).action == "allow"
     assert moderator.decide("A JAGUAR IN THE JUNGLE", STRICT).action == "allow"
+
+
+MEMBERS = {
+    "111222333444555666": (("Sky", "skyler_99"), False),
+    "999888777666555444": (("Marta Lopez", "Captain Marta"), True),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "rule"),
+    [
+        ("a portrait of Sky on a beach", "block", "member_likeness"),
+        ("skyler_99 as a knight", "block", "member_likeness"),
+        ("<@111222333444555666> as a knight", "block", "member_likeness"),
+        ("a blue sky over the sea", "allow", None),
+        ("Marta Lopez as an astronaut", "allow", None),
+        ("Captain Marta in handcuffs", "block", "person_degraded"),
+        ("naked Marta Lopez", "block", "sexual_real_person"),
+    ],
+)
+def test_members_are_drawn_only_with_their_consent_and_never_degraded(moderator, text, action, rule):
+    for policy in (BALANCED.with_members(MEMBERS), OPEN.with_members(MEMBERS)):
+        decision = moderator.decide(text, policy)
+        assert (decision.action, decision.rule) == (action, rule), text
+
+
+def test_members_are_never_part_of_the_stored_policy():
+    policy = BALANCED.with_members(MEMBERS)
+    assert Policy.from_json(policy.to_json()) == BALANCED

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from moderation.normalize import fold
+from moderation.normalize import BREAK, fold
 
 FRENCH_MIN = 50
 # Words that are everyday words in prompts, not rare dictionary entries: a name equal to one of these must be
@@ -65,7 +65,7 @@ def is_everyday_word(word: str) -> bool:
 
 def is_dictionary_phrase(name: str) -> bool:
     """Every word of the folded name is a dictionary word ("red bull", "shell")."""
-    words = fold(name).split()
+    words = [word for word in fold(name).split() if word != BREAK]
     return bool(words) and all(is_dictionary_word(word) for word in words)
 
 
