@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from moderation.matcher import Hit, Matcher, stem
 from moderation.normalize import cure, fold, fold_letters, squash
 from moderation.policy import MEMBER, Action, Policy
-from moderation.rewrite import Replacement, find_spans, name_pattern, rewrite
+from moderation.rewrite import Replacement, default_modifier, find_spans, name_pattern, rewrite
 from moderation.ruleset import Category, Ruleset, load_ruleset, make_ruleset
 
 _UNDER_18 = (
@@ -233,12 +233,9 @@ def _replacement(ruleset: Ruleset, policy: Policy, name: str, terms: tuple[str, 
         noun = "a person"
     else:
         noun = "a generic design"
-    words = noun.split()
-    if words[0].lower() in ("a", "an") and len(words) > 1:
-        words = words[1:]
-    # Before a noun, a noun phrase gives up its own head: "a luxury wristwatch" is "luxury" in "a luxury watch".
-    modifier = (entity.modifier if entity else "") or " ".join(words[:-1] if len(words) > 1 else words)
-    heads = frozenset(stem(word) for term in entity.context for word in fold(term).split()) if entity else frozenset()
+    modifier = (entity.modifier if entity else "") or default_modifier(noun)
+    # A context phrase's last word is the noun a name goes before ("mail van" -> "a Postman Pat van").
+    heads = frozenset(stem(fold(term).split()[-1]) for term in entity.context if fold(term)) if entity else frozenset()
     return Replacement(noun, modifier, heads, terms)
 
 

@@ -99,6 +99,23 @@ def name_pattern(folded: str) -> str:
     return r"(?<![a-z0-9])" + r"(?:['’ʼ`]s)?+[\W_]*+".join(words) + r"(?![a-z0-9])"
 
 
+# Words after which a noun phrase goes on describing its head: "a cartoon postman with a cat".
+_QUALIFIERS = {"with", "in", "of", "on", "from", "and", "wearing", "holding", "that", "who", "for", "at", "by"}
+
+
+def default_modifier(noun: str) -> str:
+    """The modifier form of a noun phrase, for an entity that has none: its words before the head noun ("a luxury
+    wristwatch" -> "luxury", as in "a luxury watch"), or the phrase up to what qualifies it ("a cartoon postman
+    with a cat" -> "cartoon postman")."""
+    words = noun.split()
+    if len(words) > 1 and words[0].lower() in ARTICLES:
+        words = words[1:]
+    qualifier = next((index for index, word in enumerate(words) if word.lower() in _QUALIFIERS and index > 0), None)
+    if qualifier is not None:
+        return " ".join(words[:qualifier])
+    return " ".join(words[:-1] if len(words) > 1 else words)
+
+
 def article_for(word: str) -> str:
     lowered = word.lower()
     if lowered.startswith(("hour", "honest", "honour", "honor", "heir")):
@@ -162,7 +179,10 @@ def rewrite(text: str, spans: list[_Span]) -> str:
 def _fitted(before: str, replacement: Replacement, after: str) -> tuple[str, str]:
     """The text before the name (its article agreeing) and the form that replaces the name."""
     next_word = _next_word(after)
-    modifier_position = next_word is not None and stem(next_word.lower()) in (replacement.heads | HEAD_NOUNS)
+    following = stem(next_word.lower()) if next_word is not None else None
+    # Before a noun it describes, or before words of its own description ("a Red Bull energy drink").
+    own_words = {stem(word.lower()) for word in replacement.noun.replace("-", " ").split()[1:]}
+    modifier_position = following is not None and following in (replacement.heads | HEAD_NOUNS | own_words)
     if modifier_position:
         phrase = _without_repeat(replacement.modifier, after)
     else:
