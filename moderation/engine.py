@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from moderation.matcher import Hit, Matcher, stem
 from moderation.normalize import cure, fold, fold_letters, squash
 from moderation.policy import MEMBER, Action, Policy
 from moderation.rewrite import Replacement, default_modifier, find_spans, name_pattern, rewrite
-from moderation.ruleset import Category, Ruleset, load_ruleset, make_ruleset
+from moderation.ruleset import Category, Entity, Ruleset, load_ruleset, make_ruleset
 
 _UNDER_18 = (
     r"(?:[1-9]|1[0-7]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
@@ -160,7 +161,7 @@ def _written_as_a_name(text: str, term: str) -> bool:
     "a blue sky"."""
     if " " in term or not term.isalpha():
         return True
-    return any(match.group(0)[:1].isupper() for match in re.finditer(name_pattern(term), text, re.IGNORECASE))
+    return any(match.group(0)[:1].isupper() for match in name_pattern(term).finditer(text))
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'(«“-]*$")
@@ -172,7 +173,7 @@ def _capitalised_mid_sentence(text: str, term: str) -> bool:
     words = re.findall(r"[^\W\d_]+", text)
     if not words or sum(word[0].isupper() for word in words) * 2 > len(words):
         return False  # shouting or Title Case: capitals say nothing here
-    for match in re.finditer(name_pattern(term), text, re.IGNORECASE):
+    for match in name_pattern(term).finditer(text):
         written = match.group(0)
         if not written[0].isupper() or written.isupper():
             continue
@@ -225,6 +226,12 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
 
 def _replacement(ruleset: Ruleset, policy: Policy, name: str, terms: tuple[str, ...]) -> Replacement:
     entity = ruleset.find(name) or next((item for item in policy.custom if item.name == name), None)
+    return replace(_forms(entity), terms=terms)
+
+
+@lru_cache(maxsize=4096)
+def _forms(entity: Entity | None) -> Replacement:
+    """What replaces an entity: its noun and modifier forms and the nouns it goes before."""
     if entity is not None and entity.neutral:
         noun = entity.neutral
     elif entity is not None and entity.category is Category.ARTIST:
@@ -235,8 +242,8 @@ def _replacement(ruleset: Ruleset, policy: Policy, name: str, terms: tuple[str, 
         noun = "a generic design"
     modifier = (entity.modifier if entity else "") or default_modifier(noun)
     # A context phrase's last word is the noun a name goes before ("mail van" -> "a Postman Pat van").
-    heads = frozenset(stem(fold(term).split()[-1]) for term in entity.context if fold(term)) if entity else frozenset()
-    return Replacement(noun, modifier, heads, terms)
+    heads = frozenset(stem(words[-1]) for term in entity.context if (words := fold(term).split())) if entity else ()
+    return Replacement(noun, modifier, frozenset(heads))
 
 
 def _rewritten(text: str, findings: list[Finding], ruleset: Ruleset, policy: Policy) -> str:

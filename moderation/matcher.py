@@ -29,6 +29,8 @@ CANDIDATE_CACHE = 100_000
 # A context word counts for a gated name when at most this many words stand between them ("a can of Red Bull",
 # "the Dove soap bar"), or when it overlaps the name ("Windows 11").
 CONTEXT_GAP = 2
+# Context terms longer than this are never needed ("think different" is two words).
+MAX_CONTEXT_WORDS = 4
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -177,8 +179,10 @@ class Matcher:
         self._automaton = _automaton(exact)
         self._joined = _automaton(joined)
         self._doubled = _automaton(doubled)
-        self._brand_words = tuple({stems(fold(term)) for term in ruleset.brand_context})
-        self._contexts = {entity.name: _context_terms(entity) for entity in ruleset.entities if entity.is_gated_at_all}
+        self._brand_words = _by_first_word({stems(fold(term)) for term in ruleset.brand_context})
+        self._contexts = {
+            entity.name: _by_first_word(_context_terms(entity)) for entity in ruleset.entities if entity.is_gated_at_all
+        }
 
     def scan(self, folded: str, letters: str = "") -> list[Hit]:
         """Every entity and safety term in a prompt folded by ``fold`` (and ``fold_letters`` for the short
@@ -194,7 +198,7 @@ class Matcher:
                     pattern = self._patterns[pattern_id]
                     hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
         if self._fuzzy:
-            self._scan_fuzzy(folded.split(), hits)
+            self._scan_fuzzy(tuple(folded.split()), hits)
         padded = f" {letters} "
         for term, category in self._short.items():
             if term in padded:
@@ -220,28 +224,38 @@ class Matcher:
                 )
                 hits.setdefault(key, hit)
 
-    def _candidates(self, word: str) -> tuple[tuple[int, int], ...]:
-        """Patterns with a word close enough to ``word`` to be a typo of it (cached: prompts share words)."""
+    def _candidates(self, word: str) -> tuple[tuple[int, int, int], ...]:
+        """Patterns with a word close enough to ``word`` to be a typo of it, as (pattern, which of its words,
+        distance) (cached: prompts share words)."""
         found = self._candidate_cache.get(word)
         if found is None:
-            ids: set[tuple[int, int]] = set()
-            for key in (word, *_deletions(word)):
-                ids.update(self._fuzzy.get(key, ()))
-            # The word itself must already be within the pattern's typo allowance of the pattern's word.
-            found = tuple(
-                (pattern_id, index)
-                for pattern_id, index in ids
-                if OSA.distance(
-                    word, self._patterns[pattern_id].words[index], score_cutoff=self._patterns[pattern_id].allowed
-                )
-                <= self._patterns[pattern_id].allowed
-            )
+            # A real word is no typo ("dusk" is not Musk, "rain" not Brain): it leads to names only where it is
+            # one of their words, typed exactly.
+            ordinary = is_everyday_word(word)
+            ids: set[tuple[int, int]] = set(self._fuzzy.get(word, ()))
+            if not ordinary:
+                for key in _deletions(word):
+                    ids.update(self._fuzzy.get(key, ()))
+            found = []
+            for pattern_id, index in ids:
+                pattern = self._patterns[pattern_id]
+                if ordinary and word != pattern.words[index]:
+                    continue
+                # A word typed exactly leads to its name only where the name's other words may hold two typos,
+                # more than the misspelt word's own candidates reach.
+                if word == pattern.words[index] and pattern.allowed < 2:
+                    continue
+                # The word itself must already be within the pattern's typo allowance of the pattern's word.
+                distance = OSA.distance(word, pattern.words[index], score_cutoff=pattern.allowed)
+                if distance <= pattern.allowed:
+                    found.append((pattern_id, index, distance))
+            found = tuple(found)
             if len(self._candidate_cache) >= CANDIDATE_CACHE:
                 self._candidate_cache.clear()
             self._candidate_cache[word] = found
         return found
 
-    def _scan_fuzzy(self, words: list[str], hits: dict[tuple, Hit]) -> None:
+    def _scan_fuzzy(self, words: tuple[str, ...], hits: dict[tuple, Hit]) -> None:
         seen_patterns = {key[0] for key in hits}
         patterns = self._patterns
         count = len(words)
@@ -251,7 +265,7 @@ class Matcher:
             candidates = self._candidates(word)
             if not candidates:
                 continue
-            for pattern_id, index in candidates:
+            for pattern_id, index, distance in candidates:
                 if pattern_id in seen_patterns:
                     continue
                 pattern = patterns[pattern_id]
@@ -259,6 +273,11 @@ class Matcher:
                 end = start + len(pattern.words)
                 if start < 0 or end > count:
                     continue
+                if distance >= pattern.allowed and (
+                    words[start:position] != pattern.words[:index]
+                    or words[position + 1 : end] != pattern.words[index + 1 :]
+                ):
+                    continue  # this word spent the whole allowance: the name's other words must be exact
                 window = words[start] if end - start == 1 else " ".join(words[start:end])
                 allowed = pattern.allowed
                 if abs(len(window) - len(pattern.text)) > allowed:
@@ -282,16 +301,19 @@ class Matcher:
         about brands (logo, advert, packaging...), stands within ``CONTEXT_GAP`` words of it."""
         if hit.start is None or hit.entity is None:
             return False
-        words = stems(folded)
+        words = folded.split()
         first, last = hit.start, hit.start + hit.length - 1
-        terms = self._contexts.get(hit.entity.name, ())
+        tables = [self._contexts.get(hit.entity.name, {})]
         if hit.entity.category is Category.BRAND:
-            terms = terms + self._brand_words
-        for term in terms:
-            for index in _occurrences(words, term):
-                term_last = index + len(term) - 1
-                if term_last >= first - CONTEXT_GAP - 1 and index <= last + CONTEXT_GAP + 1:
-                    return True
+            tables.append(self._brand_words)
+        # A context term may start up to its own length before the name, or up to CONTEXT_GAP words after it.
+        for index in range(max(0, first - CONTEXT_GAP - MAX_CONTEXT_WORDS), min(len(words), last + CONTEXT_GAP + 2)):
+            head = stem(words[index])
+            for table in tables:
+                for term in table.get(head, ()):
+                    end = index + len(term) - 1
+                    if end >= first - CONTEXT_GAP - 1 and tuple(map(stem, words[index : end + 1])) == term:
+                        return True
         return False
 
 
@@ -303,9 +325,12 @@ def _context_terms(entity: Entity) -> tuple[tuple[str, ...], ...]:
     return tuple(term for term in terms if term)
 
 
-def _occurrences(words: tuple[str, ...], term: tuple[str, ...]) -> list[int]:
-    head = term[0]
-    return [index for index, word in enumerate(words) if word == head and words[index : index + len(term)] == term]
+def _by_first_word(terms) -> dict[str, tuple[tuple[str, ...], ...]]:
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for term in terms:
+        if term and len(term) <= MAX_CONTEXT_WORDS:
+            table.setdefault(term[0], []).append(term)
+    return {head: tuple(found) for head, found in table.items()}
 
 
 def _automaton(keys: dict[str, list[int]]) -> ahocorasick.Automaton:

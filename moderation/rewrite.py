@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from moderation.matcher import stem
 from moderation.normalize import BREAK
@@ -85,7 +86,8 @@ class _Span:
     replacement: Replacement
 
 
-def name_pattern(folded: str) -> str:
+@lru_cache(maxsize=4096)
+def name_pattern(folded: str) -> re.Pattern:
     """A regex that finds a folded name in the text as typed: any case, accents, leet, separators, repeats.
     Possessive quantifiers keep it linear on hostile input."""
     words = []
@@ -96,7 +98,7 @@ def name_pattern(folded: str) -> str:
         letters = [f"[{re.escape(_SPELLINGS.get(char, char))}]++" for char, _ in itertools.groupby(word)]
         words.append(r"[\W_]*+".join(letters))
     # Folding dropped possessives, so one may stand after any word ("Xavier's School").
-    return r"(?<![a-z0-9])" + r"(?:['’ʼ`]s)?+[\W_]*+".join(words) + r"(?![a-z0-9])"
+    return re.compile(r"(?<![a-z0-9])" + r"(?:['’ʼ`]s)?+[\W_]*+".join(words) + r"(?![a-z0-9])", re.IGNORECASE)
 
 
 # Words after which a noun phrase goes on describing its head: "a cartoon postman with a cat".
@@ -133,7 +135,7 @@ def find_spans(text: str, replacements: list[Replacement]) -> tuple[list[_Span],
     for replacement in sorted(replacements, key=lambda item: -max(map(len, item.terms))):
         found = False
         for term in sorted(replacement.terms, key=len, reverse=True):
-            for match in re.finditer(name_pattern(term), text, re.IGNORECASE):
+            for match in name_pattern(term).finditer(text):
                 end = match.end()
                 if possessive := _POSSESSIVE.match(text, end):
                     end = possessive.end()
