@@ -193,10 +193,7 @@ class Matcher:
             # Squashing doubled letters keeps every word, so positions stay those of the prompt.
             self._scan_exact(self._doubled, f" {_single(folded)} ", hits, typed=folded.split())
         if len(self._joined):
-            for _, (_, _, pattern_ids) in self._joined.iter(folded.replace(" ", "")):
-                for pattern_id in pattern_ids:
-                    pattern = self._patterns[pattern_id]
-                    hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
+            self._scan_joined(folded, hits)
         if self._fuzzy:
             self._scan_fuzzy(tuple(folded.split()), hits)
         padded = f" {letters} "
@@ -204,6 +201,21 @@ class Matcher:
             if term in padded:
                 hits.setdefault((-1, term), Hit(category, None, term.strip()))
         return list(hits.values())
+
+    def _scan_joined(self, folded: str, hits: dict[tuple, Hit]) -> None:
+        """Names cut inside a word ("Tay-lor Swift"), found with the prompt's spaces removed; a match must begin
+        and end where the prompt's words do ("misanthropic" holds no Anthropic)."""
+        starts, ends, length = set(), set(), 0
+        for word in folded.split():
+            starts.add(length)
+            length += len(word)
+            ends.add(length)
+        for end, (key_chars, _, pattern_ids) in self._joined.iter(folded.replace(" ", "")):
+            if end + 1 not in ends or end + 1 - key_chars not in starts:
+                continue
+            for pattern_id in pattern_ids:
+                pattern = self._patterns[pattern_id]
+                hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))
 
     def _scan_exact(
         self, automaton: ahocorasick.Automaton, padded: str, hits: dict[tuple, Hit], typed: list[str] | None = None
