@@ -179,7 +179,7 @@ class DiscordConfig(_Section):
 class ModerationConfig(_Section):
     preset: Literal["strict", "balanced", "open"] = "balanced"
     semantic: bool = False
-    semantic_threshold: float = Field(0.6, gt=0, lt=1)
+    semantic_threshold: float = Field(0.7, gt=0, lt=1)
     output_check: Literal["auto", "off"] = "auto"
     output_action: Literal["block", "spoiler"] = "block"
     likeness: Literal["allow", "deny"] = "deny"

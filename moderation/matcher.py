@@ -203,15 +203,22 @@ class Matcher:
         return list(hits.values())
 
     def _scan_joined(self, folded: str, hits: dict[tuple, Hit]) -> None:
-        """Names cut inside a word ("Tay-lor Swift"), found with the prompt's spaces removed; a match must begin
-        and end where the prompt's words do ("misanthropic" holds no Anthropic)."""
-        starts, ends, length = set(), set(), 0
+        """Names cut inside a word ("Tay-lor Swift"), found with the prompt's spaces removed. A match begins where
+        a word of the prompt does ("misanthropic" holds no Anthropic) and ends where one does, unless it ends
+        inside a word that is no real word (a handle: "@taylorswift13"; "mysterious" holds no Mysterio)."""
+        matches = list(self._joined.iter(folded.replace(" ", "")))
+        if not matches:
+            return
+        starts, word_at_end = set(), {}
+        length = 0
         for word in folded.split():
             starts.add(length)
+            for offset in range(1, len(word) + 1):
+                word_at_end[length + offset] = (word, offset == len(word))
             length += len(word)
-            ends.add(length)
-        for end, (key_chars, _, pattern_ids) in self._joined.iter(folded.replace(" ", "")):
-            if end + 1 not in ends or end + 1 - key_chars not in starts:
+        for end, (key_chars, _, pattern_ids) in matches:
+            word, at_word_end = word_at_end[end + 1]
+            if end + 1 - key_chars not in starts or (not at_word_end and is_everyday_word(word)):
                 continue
             for pattern_id in pattern_ids:
                 pattern = self._patterns[pattern_id]

@@ -21,7 +21,7 @@ from moderation.engine import Finding
 from moderation.policy import Action
 from moderation.ruleset import Ruleset
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.7
 MODEL = "all-MiniLM-L6-v2"
 
 
