@@ -107,7 +107,11 @@ _DOUBLE = re.compile(r"([a-z])\1")
 
 
 def _single(text: str) -> str:
-    return _DOUBLE.sub(r"\1", text)
+    return _DOUBLE.sub(_first_letter, text)
+
+
+def _first_letter(match: re.Match) -> str:
+    return match.group(1)
 
 
 def allowed_typos(pattern: str) -> int:
