@@ -22,7 +22,8 @@ from moderation.output import NudityDetector
 
 log = get_logger("bot.moderation")
 
-ABSOLUTE_RULES = ("sexual_minors", "sexual_real_person")
+# Rules no moderator can lift on appeal: a member's own refusal to be drawn is theirs, not the moderators'.
+ABSOLUTE_RULES = ("sexual_minors", "sexual_real_person", "member_likeness", "member_degraded")
 
 CATEGORY_LABELS = {
     "person": N_("real people"),
@@ -40,6 +41,7 @@ REASONS = (
     N_("Sexual content involving minors is never allowed."),
     N_("Sexual images of real people are never allowed."),
     N_("This member hasn't agreed to be drawn on this server: leave them out, or ask them to allow it with /likeness."),
+    N_("Members of this server are never shown in violent or degrading scenes."),
     N_("Real people can't be shown in violent or degrading scenes here: leave the person out or change the scene."),
     N_("Images of real people aren't allowed on this server: describe a fictional person instead."),
     N_(
@@ -246,7 +248,8 @@ class PromptGate:
 
 
 def _absolute(decision: Decision) -> bool:
-    """Rules no server and no moderator can lift: sexual content with minors or with a real person."""
+    """Rules no server and no moderator can lift: sexual content with minors or with a real person, and a member's
+    likeness."""
     return any(finding.rule in ABSOLUTE_RULES for finding in decision.findings)
 
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from moderation.matcher import Hit, Matcher, stem
-from moderation.normalize import cure, fold, fold_letters, squash
+from moderation.matcher import Hit, Matcher, is_everyday_word, stem
+from moderation.normalize import BREAK, cure, fold, fold_letters, squash
 from moderation.policy import MEMBER, Action, Policy
 from moderation.rewrite import Replacement, default_modifier, find_spans, name_pattern, rewrite
 from moderation.ruleset import Category, Entity, Ruleset, load_ruleset, make_ruleset
@@ -28,6 +28,7 @@ REASONS = {
     "sexual_real_person": "Sexual images of real people are never allowed.",
     "member_likeness": "This member hasn't agreed to be drawn on this server: leave them out, or ask them to "
     "allow it with /likeness.",
+    "member_degraded": "Members of this server are never shown in violent or degrading scenes.",
     "person_degraded": "Real people can't be shown in violent or degrading scenes here: leave the person out or "
     "change the scene.",
     Category.PERSON: "Images of real people aren't allowed on this server: describe a fictional person instead.",
@@ -86,7 +87,7 @@ class Moderator:
         own = (*policy.custom, *policy.members)
         if not own:
             return [self._matcher]
-        key = tuple(sorted((entity.name, entity.category, entity.aliases, entity.kind) for entity in own))
+        key = tuple(sorted((entity.name, entity.category, entity.aliases, entity.kind, entity.key) for entity in own))
         if key not in self._server_matchers:
             if len(self._server_matchers) >= SERVER_MATCHERS:
                 self._server_matchers.pop(next(iter(self._server_matchers)))
@@ -152,16 +153,23 @@ class Moderator:
                 or matcher.in_context(folded, hit)
                 or (capitals_name and hit.entity.common_word and _capitalised_mid_sentence(text, hit.term))
             )
-            and not (hit.entity is not None and hit.entity.kind == MEMBER and not _written_as_a_name(text, hit.term))
+            and not (hit.entity is not None and hit.entity.kind == MEMBER and not _names_the_member(text, hit))
         ]
 
 
-def _written_as_a_name(text: str, term: str) -> bool:
-    """A member named by one plain word ("Sky", "Max") counts only where it is written capitalised, not in
-    "a blue sky"."""
-    if " " in term or not term.isalpha():
+def _names_the_member(text: str, hit: Hit) -> bool:
+    """A member named only by ordinary words ("Sky", "Lena Park") counts where the name is written capitalised or
+    exactly as they write it ("lena.park"), so "a blue sky" names nobody; a distinctive name ("Łukasz",
+    "skyler_99") counts however it is written. Under a capital, consent comes first: "Sky at dawn" counts too."""
+    words = [word for word in hit.term.split() if word != BREAK]
+    if any(len(word) >= 4 and not is_everyday_word(word) for word in words):
         return True
-    return any(match.group(0)[:1].isupper() for match in name_pattern(term).finditer(text))
+    lowered = text.casefold()
+    if any(not name.isalpha() and name.casefold() in lowered for name in hit.entity.names if " " not in name):
+        return True
+    matches = list(name_pattern(hit.term).finditer(text))
+    # Written in letters the pattern can't retrace: count it.
+    return not matches or any(match.group(0)[:1].isupper() for match in matches)
 
 
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\s\"'(«“-]*$")
@@ -213,8 +221,10 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
                 and action is not Action.BLOCK
                 and (Category.VIOLENCE in present or Category.DEMEANING in present)
             ):
-                degraded = Action.BLOCK if hit.entity.kind == MEMBER else policy.people_in_degrading_scenes
-                add(degraded, hit, "person_degraded")
+                if hit.entity.kind == MEMBER:
+                    add(Action.BLOCK, hit, "member_degraded")
+                else:
+                    add(policy.people_in_degrading_scenes, hit, "person_degraded")
         elif hit.category in (Category.SEXUAL, Category.VIOLENCE, Category.HATE):
             action = policy.action_for(hit.category)
             relax = hit.category is Category.SEXUAL and nsfw_channel and policy.nsfw_channels_relax_sexual
@@ -262,7 +272,7 @@ def _rewritten(text: str, findings: list[Finding], ruleset: Ruleset, policy: Pol
     text = rewrite(text, spans)
     if lost:
         # A spelling the pattern can't retrace: fall back to the folded text so the name never survives.
-        folded = fold(text)
+        folded = fold(text).replace(f" {BREAK} ", ", ")
         spans, _ = find_spans(folded, lost)
         if spans:
             text = rewrite(folded, spans)

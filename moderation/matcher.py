@@ -129,7 +129,7 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         # A word, or the word less one letter -> (pattern, which of its words) that could be meant.
         self._fuzzy: dict[str, set[tuple[int, int]]] = {}
-        self._candidate_cache: dict[str, tuple[tuple[int, int], ...]] = {}
+        self._candidate_cache: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._patterns: list[_Pattern] = []
         exact: dict[str, list[int]] = {}
         doubled: dict[str, list[int]] = {}
@@ -224,6 +224,8 @@ class Matcher:
             word, at_word_end = word_at_end[end + 1]
             if end + 1 - key_chars not in starts or (not at_word_end and is_everyday_word(word)):
                 continue
+            if at_word_end and len(word) == key_chars and is_everyday_word(word):
+                continue  # one whole word that is a word: "blackjack" holds no Jack Black
             for pattern_id in pattern_ids:
                 pattern = self._patterns[pattern_id]
                 hits.setdefault((pattern_id, pattern.text), Hit(pattern.category, pattern.entity, pattern.text))

@@ -35,9 +35,9 @@ _SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9|]+")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 # Punctuation that separates phrases ("a plague doctor, strange lighting"): folded to a "|" word, so that no name
-# of several words is read across it.
+# of several words is read across it. Without a space after it ("Donald,Trump") it separates nothing.
 BREAK = "|"
-_BREAKS = re.compile(r"[,;:!?()\[\]{}|]+")
+_BREAKS = re.compile(r"[,;:!?|]+(?=\s|$)")
 _REPEATED_BREAKS = re.compile(r"\|(?:\s*\|)+")
 # A possessive is no part of a name: "Taylor's Swift", "McDonald's" and "Nike's" meet "taylor swift", "mcdonald"
 # and "nike".

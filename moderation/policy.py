@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from moderation.normalize import fold
+from moderation.normalize import BREAK, fold
 from moderation.ruleset import Category, Entity
 
 
@@ -96,7 +96,7 @@ class Policy:
     def entity_action(self, entity: Entity) -> Action | None:
         """The override set for the entity under any of its names; for a member, their own choice."""
         if entity.kind == MEMBER:
-            return Action.ALLOW if entity.name in self.members_allowed else Action.BLOCK
+            return Action.ALLOW if entity.key in self.members_allowed else Action.BLOCK
         for name in entity.names:
             action = self.entities.get(name.casefold())
             if action is not None:
@@ -111,17 +111,21 @@ class Policy:
 
     def with_members(self, members: dict[str, tuple[tuple[str, ...], bool]]) -> Policy:
         """The policy with the server's members: member id -> (their names, whether they allow being depicted).
-        Names too short to match safely are left out."""
+        A name too short to match safely, or made only of little words ("The", "of the"), is left out; a member
+        can always be named by a mention of their id."""
         entities, allowed = [], set()
         for member_id, (names, allows) in sorted(members.items()):
-            usable = tuple(dict.fromkeys(name for name in names if len(fold(name).replace(" ", "")) >= 3))
-            if not usable:
-                continue
-            # The id is how Discord writes a mention of them (<@id>) into a prompt.
-            entity = Entity(name=usable[0], category=Category.PERSON, aliases=(*usable[1:], member_id), kind=MEMBER)
+            usable = tuple(dict.fromkeys(name for name in names if _usable_member_name(name)))
+            entity = Entity(
+                name=usable[0] if usable else member_id,
+                category=Category.PERSON,
+                aliases=(*usable[1:], member_id) if usable else (),
+                kind=MEMBER,
+                key=member_id,
+            )
             entities.append(entity)
             if allows:
-                allowed.add(entity.name)
+                allowed.add(member_id)
         return replace(self, members=tuple(entities), members_allowed=frozenset(allowed))
 
     def with_preset(self, preset: str) -> Policy:
@@ -204,8 +208,21 @@ class Policy:
         return replace(policy, nsfw_channels_relax_sexual=bool(data.get("nsfw_channels_relax_sexual", True)))
 
 
+# Words too common to name anyone alone: a member called "The" or "of the" must not refuse every prompt.
+_LITTLE_WORD_LIST = (
+    "a an the of and or in on at to for with by from my your his her our their this that le la les l un une des de "
+    "du d et ou en au aux sur dans avec pour par"
+)
+_LITTLE_WORDS = frozenset(_LITTLE_WORD_LIST.split())
+
+
+def _usable_member_name(name: str) -> bool:
+    words = [word for word in fold(name).split() if word != BREAK]
+    return len("".join(words)) >= 3 and any(word not in _LITTLE_WORDS for word in words)
+
+
 def _check_name(name: str) -> None:
-    if len(fold(name).replace(" ", "")) < 3:
+    if len(fold(name).replace(BREAK, "").replace(" ", "")) < 3:
         raise PolicyError(f"{name!r} is too short to match safely: use at least three letters")
 
 

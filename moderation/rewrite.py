@@ -57,7 +57,7 @@ _HEAD_NOUN_WORDS = """
     phone smartphone laptop computer tablet console controller keyboard headphone earbud speaker camera watch
     shoe sneaker boot trainer sandal shirt t-shirt tee hoodie sweatshirt jacket coat cap hat beanie jersey kit
     scarf dress bag handbag backpack purse wallet belt sunglasses glasses perfume bottle can cup mug glass
-    can drink soda coffee latte tea burger sandwich pizza fries meal menu chocolate candy snack cereal bar
+    drink soda coffee latte tea burger sandwich pizza fries meal menu chocolate candy snack cereal bar
     ball racket helmet stadium arena team club fan fans game level character card deck set
     painting illustration artwork art drawing sketch portrait print mural render poster artstyle
 """
@@ -236,7 +236,7 @@ def _next_word(after: str) -> str | None:
 def _previous_words(before: str, count: int) -> list[str]:
     """Up to ``count`` words right before the name, nearest first, stopping at punctuation."""
     found = []
-    rest = before
+    rest = before[-200:]  # a few words are enough; a long tail would make the search quadratic
     while len(found) < count:
         match = re.search(r"([^\W\d_][\w'’-]*)\s+$", rest)
         if not match:

@@ -47,6 +47,8 @@ class Entity:
     modifier: str = ""
     # One line saying who or what it is, for the semantic layer's paraphrases.
     description: str = ""
+    # A stable identifier beside the name, where names may repeat (a server member's id).
+    key: str = ""
 
     @property
     def names(self) -> tuple[str, ...]:

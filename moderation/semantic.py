@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -50,11 +51,19 @@ class SemanticIndex:
         digest = hashlib.sha256("\n".join([MODEL, *texts]).encode()).hexdigest()[:16]
         path = cache_dir / f"semantic-{digest}.npy" if cache_dir is not None else None
         if path is not None and path.is_file():
-            return np.load(path)
+            try:
+                vectors = np.load(path)
+                if vectors.shape[0] == len(texts):
+                    return vectors
+            except (OSError, ValueError):
+                pass  # a damaged cache is computed again
         vectors = self._model.encode(texts, batch_size=64, normalize_embeddings=True).astype(np.float32)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, vectors)
+            # Written aside then moved, so that a crash or a second process never leaves half a file.
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npy", delete=False) as file:
+                np.save(file, vectors)
+            os.replace(file.name, path)
         return vectors
 
     def findings(self, text: str) -> list[Finding]:

@@ -240,7 +240,7 @@ MEMBERS = {
         ("<@111222333444555666> as a knight", "block", "member_likeness"),
         ("a blue sky over the sea", "allow", None),
         ("Marta Lopez as an astronaut", "allow", None),
-        ("Captain Marta in handcuffs", "block", "person_degraded"),
+        ("Captain Marta in handcuffs", "block", "member_degraded"),
         ("naked Marta Lopez", "block", "sexual_real_person"),
     ],
 )
@@ -253,3 +253,28 @@ def test_members_are_drawn_only_with_their_consent_and_never_degraded(moderator,
 def test_members_are_never_part_of_the_stored_policy():
     policy = BALANCED.with_members(MEMBERS)
     assert Policy.from_json(policy.to_json()) == BALANCED
+
+
+def test_two_members_of_one_name_each_keep_their_own_choice(moderator):
+    policy = BALANCED.with_members(
+        {"311222333444555666": (("Alex",), True), "411222333444555666": (("Alex", "alex_b"), False)}
+    )
+    assert moderator.decide("<@411222333444555666> on a horse", policy).rule == "member_likeness"
+    assert moderator.decide("a portrait of Alex", policy).rule == "member_likeness"  # one of them said no
+
+
+def test_a_member_called_by_little_words_blocks_nothing(moderator):
+    policy = BALANCED.with_members({"511222333444555666": (("The", "of the", "a cat"), False)})
+    for text in ("The sun over the sea", "portrait of the queen", "a cat on a mat"):
+        assert moderator.decide(text, policy).action == "allow", text
+    assert moderator.decide("<@511222333444555666> waving", policy).rule == "member_likeness"
+
+
+@pytest.mark.parametrize("text", ["Donald,Trump", "Taylor:Swift", "Scarlett,Johansson", "Tay,lor Swift"])
+def test_punctuation_without_a_space_hides_no_name(moderator, text):
+    assert moderator.decide(text, STRICT).action == "block", text
+
+
+@pytest.mark.parametrize("text", ["a blackjack table in a casino", "inhabitant misanthropic", "a mysterious door"])
+def test_a_word_holding_a_name_is_no_name(moderator, text):
+    assert moderator.decide(text, STRICT).action == "allow", text
