@@ -1,13 +1,14 @@
 """Train the built-in model on the procedural world.
 
     python -m generation.builtin.train --out DIR [--seed 0] [--text-steps 800] [--vae-steps 300]
-                                       [--unet-steps 2000] [--decoder-steps 350] [--minutes 90] [--batch 32]
+                                       [--unet-steps 3200] [--decoder-steps 350] [--minutes 90] [--batch 32]
                                        [--device cpu|cuda] [--threads N]
 
-Four stages of a fixed number of steps, each with a warmup and a cosine decay of its learning rate. The defaults take
-about 81 minutes on 2 idle CPU cores. ``--minutes`` is a safety cap: on a slower machine the stages stop cleanly
-when their share of it is spent (stages 0 and 1 after 25 % of it, stage 2 at 85 %, keeping the rest for stage 3)
-and save what they have.
+Four stages of a fixed number of steps, each with a warmup and a cosine decay of its learning rate. The defaults took
+68 minutes on 2 CPU cores shared with other work (about 0.55 s a UNet step idle; an earlier, slower machine measured
+1.58 s, where the cap below would cut the UNet stage). ``--minutes`` is a safety cap: on a slower machine the stages
+stop cleanly when their share of it is spent (stages 0 and 1 after 25 % of it, stage 2 at 85 %, keeping the rest
+for stage 3) and save what they have.
 
 0. the text encoder learns, on captions alone, to tell where each thing of a caption is and what colour, shape and
    size it has, read back by attention as the UNet reads it (:class:`SceneProbe`, not saved). Binding each word to
@@ -56,7 +57,7 @@ TEXT_BATCH = 128
 # are the same whatever padding follows: training on them alone is exact and cheaper.
 TEXT_LENGTH = 48
 VAE_STEPS = 300
-UNET_STEPS = 2000
+UNET_STEPS = 3200
 # Share of --minutes after which stages 0 and 1 stop even if they have steps left.
 VAE_SHARE = 0.25
 # Share of --minutes kept for stage 3: on a slow machine the UNet stage stops early rather than the decoder never
