@@ -84,6 +84,8 @@ class _Span:
     start: int
     end: int
     replacement: Replacement
+    # The possessive written after the name ("'s"), kept after its replacement.
+    possessive: str = ""
 
 
 @lru_cache(maxsize=4096)
@@ -105,17 +107,23 @@ def name_pattern(folded: str) -> re.Pattern:
 _QUALIFIERS = {"with", "in", "of", "on", "from", "and", "wearing", "holding", "that", "who", "for", "at", "by"}
 
 
-def default_modifier(noun: str) -> str:
-    """The modifier form of a noun phrase, for an entity that has none: its words before the head noun ("a luxury
-    wristwatch" -> "luxury", as in "a luxury watch"), or the phrase up to what qualifies it ("a cartoon postman
-    with a cat" -> "cartoon postman")."""
+def _head_phrase(noun: str) -> tuple[str, bool]:
+    """A noun phrase without its article and what qualifies it ("a cartoon postman with a cat" -> "cartoon
+    postman"), and whether something qualified it."""
     words = noun.split()
     if len(words) > 1 and words[0].lower() in ARTICLES:
         words = words[1:]
     qualifier = next((index for index, word in enumerate(words) if word.lower() in _QUALIFIERS and index > 0), None)
-    if qualifier is not None:
-        return " ".join(words[:qualifier])
-    return " ".join(words[:-1] if len(words) > 1 else words)
+    return " ".join(words[:qualifier]), qualifier is not None
+
+
+def default_modifier(noun: str) -> str:
+    """The modifier form of a noun phrase, for an entity that has none: its words before the head noun ("a luxury
+    wristwatch" -> "luxury", as in "a luxury watch"), or the phrase up to what qualifies it ("a cartoon postman
+    with a cat" -> "cartoon postman")."""
+    head, qualified = _head_phrase(noun)
+    words = head.split()
+    return head if qualified else " ".join(words[:-1] if len(words) > 1 else words)
 
 
 def article_for(word: str) -> str:
@@ -136,13 +144,13 @@ def find_spans(text: str, replacements: list[Replacement]) -> tuple[list[_Span],
         found = False
         for term in sorted(replacement.terms, key=len, reverse=True):
             for match in name_pattern(term).finditer(text):
-                end = match.end()
-                if possessive := _POSSESSIVE.match(text, end):
-                    end = possessive.end()
+                end, possessive = match.end(), ""
+                if written := _POSSESSIVE.match(text, end):
+                    end, possessive = written.end(), written.group(0)
                 if any(span.start < end and match.start() < span.end for span in spans):
                     found = True  # inside a longer name already replaced ("Apple" in "Apple Watch")
                     continue
-                spans.append(_Span(match.start(), end, replacement))
+                spans.append(_Span(match.start(), end, replacement, possessive))
                 found = True
         if not found:
             lost.append(replacement)
@@ -154,7 +162,7 @@ def _merged(spans: list[_Span], text: str) -> list[_Span]:
     merged: list[_Span] = []
     for span in spans:
         if merged and _JOINER.match(text[merged[-1].end : span.start]):
-            merged[-1] = _Span(merged[-1].start, span.end, span.replacement)
+            merged[-1] = _Span(merged[-1].start, span.end, span.replacement, span.possessive)
         else:
             merged.append(span)
     return merged
@@ -165,7 +173,8 @@ def rewrite(text: str, spans: list[_Span]) -> str:
     for span in spans:
         before = "".join(pieces) + text[last : span.start]
         after = text[span.end :]
-        before, phrase = _fitted(before, span.replacement, after)
+        before, phrase = _fitted(before, span.replacement, after, possessor=bool(span.possessive))
+        phrase += span.possessive if phrase else ""
         last = span.end
         if not phrase:
             # The words after say it all ("a Red Bull energy drink" -> "an energy drink"): the name goes, with
@@ -178,12 +187,13 @@ def rewrite(text: str, spans: list[_Span]) -> str:
     return "".join(pieces) + text[last:]
 
 
-def _fitted(before: str, replacement: Replacement, after: str) -> tuple[str, str]:
-    """The text before the name (its article agreeing) and the form that replaces the name."""
-    next_word = _next_word(after)
+def _fitted(before: str, replacement: Replacement, after: str, possessor: bool = False) -> tuple[str, str]:
+    """The text before the name (its article agreeing) and the form that replaces the name (a noun where the
+    name owns what follows: "Mickey Mouse's house")."""
+    next_word = None if possessor else _next_word(after)
     following = stem(next_word.lower()) if next_word is not None else None
     # Before a noun it describes, or before words of its own description ("a Red Bull energy drink").
-    own_words = {stem(word.lower()) for word in replacement.noun.replace("-", " ").split()[1:]}
+    own_words = {stem(word.lower()) for word in _head_phrase(replacement.noun)[0].replace("-", " ").split()}
     modifier_position = following is not None and following in (replacement.heads | HEAD_NOUNS | own_words)
     if modifier_position:
         phrase = _without_repeat(replacement.modifier, after)

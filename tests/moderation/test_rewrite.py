@@ -24,6 +24,7 @@ ENTITIES = (
     brand("iPhone", "a modern smartphone", "smartphone"),
     brand("Acme Widgets", "an industrial gadget"),
     brand("Oreo", "a chocolate sandwich cookie", "cookie"),
+    brand("Postman Pat", "a cartoon postman with a cat", context=("mail van",)),
 )
 
 
@@ -50,7 +51,10 @@ def moderator() -> Moderator:
         ("an Acme Widgets", "an industrial gadget"),
         ("a man eating an Oreo", "a man eating a chocolate sandwich cookie"),
         ("two Rolex watches", "two luxury watches"),
-        ("a McDonald's-free Rolex's strap", "a McDonald's-free luxury wristwatch strap"),
+        ("a McDonald's-free Rolex's strap", "a McDonald's-free luxury wristwatch's strap"),
+        ("Netflix's new logo", "A video streaming service's new logo"),
+        ("draw Postman Pat with a friend", "draw a cartoon postman with a cat with a friend"),
+        ("a Postman Pat van", "a cartoon postman van"),
     ],
 )
 def test_rewrites_read_naturally(moderator, text, rewritten):
