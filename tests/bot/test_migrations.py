@@ -103,6 +103,29 @@ def test_a_database_of_the_previous_release_gains_conversation_models_and_mask_l
     assert store.use_link("n1") and not store.use_link("n1") and store.link_used("n1")
 
 
+def test_a_database_of_the_previous_release_gains_members_likeness(tmp_path):
+    path = tmp_path / "bot.db"
+    previous = Database(path)
+    migrations.apply(previous, stop_before="m010_likeness")
+    previous["policies"].insert({"guild_id": 9, "policy": "{}", "updated_at": 0.0}, pk="guild_id")
+    previous.close()
+
+    store = BotStore(path)
+
+    assert store.guild_settings(9)["likeness_default"] is None
+    store.save_guild_settings(9, likeness_default="allow")
+    assert store.guild_settings(9)["likeness_default"] == "allow"
+    store.remember_member(9, 42, ["Lena Park", "lena.park"], "deny")
+    store.remember_member(9, 42, ["Captain Lena"])
+    assert store.likeness_of(9, 42) | {"updated_at": 0} == {
+        "guild_id": 9,
+        "user_id": 42,
+        "choice": "deny",
+        "names": ["Captain Lena"],
+        "updated_at": 0,
+    }
+
+
 def test_a_message_claimed_by_a_run_that_stopped_before_answering_is_answered_by_the_next(tmp_path):
     store = BotStore(tmp_path / "bot.db")
     store.open_conversation("7", surface="discord", title="t")
