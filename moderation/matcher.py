@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import ahocorasick
 import snowballstemmer
@@ -93,8 +95,7 @@ class Hit:
     gated: bool = False
 
 
-@dataclass(frozen=True)
-class _Pattern:
+class _Pattern(NamedTuple):
     text: str
     words: tuple[str, ...]
     allowed: int
@@ -126,47 +127,46 @@ def _deletions(word: str) -> set[str]:
 class Matcher:
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
-        self._automaton = ahocorasick.Automaton()
-        # A word, or the word less one letter -> (pattern, which of its words) that could be meant.
-        self._fuzzy: dict[str, set[tuple[int, int]]] = {}
         self._candidate_cache: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._patterns: list[_Pattern] = []
-        exact: dict[str, list[int]] = {}
-        doubled: dict[str, list[int]] = {}
-        joined: dict[str, list[int]] = {}
+        exact: defaultdict[str, list[int]] = defaultdict(list)
+        doubled: defaultdict[str, list[int]] = defaultdict(list)
+        joined: defaultdict[str, list[int]] = defaultdict(list)
+        # A word of a name that may be mistyped -> (pattern, which of its words).
+        word_patterns: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
 
         def add(text: str, category: Category, entity: Entity | None, fuzzy: bool) -> None:
             punctuated = fold(text)
             # A name written with its punctuation ("Riri, Fifi et Loulou") matches with or without it.
-            folded = punctuated.replace(f" {BREAK} ", " ")
+            folded = punctuated.replace(f" {BREAK} ", " ") if BREAK in punctuated else punctuated
             if not folded:
                 return
             pattern_id = len(self._patterns)
             gated = entity is not None and entity.is_gated(folded)
             allowed = allowed_typos(folded) if fuzzy and not gated else 0
-            self._patterns.append(_Pattern(folded, tuple(folded.split()), allowed, category, entity, gated))
-            exact.setdefault(f" {folded} ", []).append(pattern_id)
+            words = tuple(folded.split())
+            self._patterns.append(_Pattern(folded, words, allowed, category, entity, gated))
+            exact[f" {folded} "].append(pattern_id)
             if punctuated != folded:
-                exact.setdefault(f" {punctuated} ", []).append(pattern_id)
-            if " " in folded:
+                exact[f" {punctuated} "].append(pattern_id)
+            if len(words) > 1:
                 # Doubled letters ("eelon muusk") are caught on full names only: single words like "sonny"
                 # or "bidden" are ordinary words, not Sony or Biden.
-                doubled.setdefault(f" {_single(folded)} ", []).append(pattern_id)
-            if entity is not None and not gated and len(folded.replace(" ", "")) >= MIN_JOINED:
+                doubled[f" {_single(folded)} "].append(pattern_id)
+            letters = len(folded) - len(words) + 1
+            if entity is not None and not gated and letters >= MIN_JOINED:
                 # Names cut inside a word ("Tay-lor Swift", "Pika chu") meet again once every space is gone.
-                joined.setdefault(folded.replace(" ", ""), []).append(pattern_id)
-                words = folded.split()
+                joined["".join(words)].append(pattern_id)
                 if len(words) == 2 and entity.category is Category.PERSON:
-                    joined.setdefault(words[1] + words[0], []).append(pattern_id)  # "Swift Taylor"
-                    joined.setdefault(words[1] + BREAK + words[0], []).append(pattern_id)  # "Swift, Taylor"
-            if " " in folded and len(folded) >= 8 and not gated:
+                    joined[words[1] + words[0]].append(pattern_id)  # "Swift Taylor"
+                    joined[words[1] + BREAK + words[0]].append(pattern_id)  # "Swift, Taylor"
+            if len(words) > 1 and len(folded) >= 8 and not gated:
                 # Names written as one word: hashtags and handles ("#taylorswift", "@elonmusk").
-                exact.setdefault(f" {folded.replace(' ', '')} ", []).append(pattern_id)
+                exact[f" {''.join(words)} "].append(pattern_id)
             if allowed:
-                for index, word in enumerate(folded.split()):
+                for index, word in enumerate(words):
                     if len(word) >= MIN_FUZZY_WORD:
-                        for key in {word, *_deletions(word)}:
-                            self._fuzzy.setdefault(key, set()).add((pattern_id, index))
+                        word_patterns[word].append((pattern_id, index))
 
         for entity in ruleset.entities:
             for name in entity.names:
@@ -183,10 +183,17 @@ class Matcher:
         self._automaton = _automaton(exact)
         self._joined = _automaton(joined)
         self._doubled = _automaton(doubled)
+        self._word_patterns = dict(word_patterns)
+        # A name's word, or the word less one letter -> the names' words it may be a typo of (SymSpell's
+        # symmetric deletions, over distinct words: names share many).
+        near: defaultdict[str, list[str]] = defaultdict(list)
+        for word in word_patterns:
+            for key in {word, *_deletions(word)}:
+                near[key].append(word)
+        self._near = dict(near)
         self._brand_words = _by_first_word({stems(fold(term)) for term in ruleset.brand_context})
-        self._contexts = {
-            entity.name: _by_first_word(_context_terms(entity)) for entity in ruleset.entities if entity.is_gated_at_all
-        }
+        # Gated entities' context words, prepared the first time one of their names is met.
+        self._contexts: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
 
     def scan(self, folded: str, letters: str = "") -> list[Hit]:
         """Every entity and safety term in a prompt folded by ``fold`` (and ``fold_letters`` for the short
@@ -198,7 +205,7 @@ class Matcher:
             self._scan_exact(self._doubled, f" {_single(folded)} ", hits, typed=folded.split())
         if len(self._joined):
             self._scan_joined(folded, hits)
-        if self._fuzzy:
+        if self._word_patterns:
             self._scan_fuzzy(tuple(folded.split()), hits)
         padded = f" {letters} "
         for term, category in self._short.items():
@@ -256,24 +263,23 @@ class Matcher:
         if found is None:
             # A real word is no typo ("dusk" is not Musk, "rain" not Brain): it leads to names only where it is
             # one of their words, typed exactly.
-            ordinary = is_everyday_word(word)
-            ids: set[tuple[int, int]] = set(self._fuzzy.get(word, ()))
-            if not ordinary:
+            if is_everyday_word(word):
+                near = (word,) if word in self._word_patterns else ()
+            else:
+                near = set(self._near.get(word, ()))
                 for key in _deletions(word):
-                    ids.update(self._fuzzy.get(key, ()))
+                    near.update(self._near.get(key, ()))
             found = []
-            for pattern_id, index in ids:
-                pattern = self._patterns[pattern_id]
-                if ordinary and word != pattern.words[index]:
-                    continue
+            for name_word in near:
                 # A word typed exactly leads to its name only where the name's other words may hold two typos,
                 # more than the misspelt word's own candidates reach.
-                if word == pattern.words[index] and pattern.allowed < 2:
-                    continue
-                # The word itself must already be within the pattern's typo allowance of the pattern's word.
-                distance = OSA.distance(word, pattern.words[index], score_cutoff=pattern.allowed)
-                if distance <= pattern.allowed:
-                    found.append((pattern_id, index, distance))
+                minimum = 2 if name_word == word else 0
+                distance = OSA.distance(word, name_word, score_cutoff=2)
+                for pattern_id, index in self._word_patterns[name_word]:
+                    allowed = self._patterns[pattern_id].allowed
+                    # The word itself must already be within the pattern's typo allowance of the pattern's word.
+                    if minimum <= allowed and distance <= allowed:
+                        found.append((pattern_id, index, distance))
             found = tuple(found)
             if len(self._candidate_cache) >= CANDIDATE_CACHE:
                 self._candidate_cache.clear()
@@ -328,7 +334,7 @@ class Matcher:
             return False
         words = folded.split()
         first, last = hit.start, hit.start + hit.length - 1
-        tables = [self._contexts.get(hit.entity.name, {})]
+        tables = [self._context_table(hit.entity)]
         if hit.entity.category is Category.BRAND:
             tables.append(self._brand_words)
         # A context term may start up to its own length before the name, or up to CONTEXT_GAP words after it.
@@ -340,6 +346,12 @@ class Matcher:
                     if end >= first - CONTEXT_GAP - 1 and tuple(map(stem, words[index : end + 1])) == term:
                         return True
         return False
+
+    def _context_table(self, entity: Entity) -> dict[str, tuple[tuple[str, ...], ...]]:
+        table = self._contexts.get(entity.name)
+        if table is None:
+            table = self._contexts[entity.name] = _by_first_word(_context_terms(entity))
+        return table
 
 
 def _context_terms(entity: Entity) -> tuple[tuple[str, ...], ...]:
