@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from moderation.matcher import Hit, Matcher, is_everyday_word, stem
 from moderation.normalize import BREAK, cure, fold, fold_letters, squash
@@ -20,6 +21,7 @@ _UNDER_18 = (
 _MINOR_AGE = re.compile(
     rf"\b{_UNDER_18}\s*(?:years?\s*olds?|year\s*olds?|yrs?\s*old|yo|y o|ans)\b|\baged?\s*{_UNDER_18}\b"
 )
+DEFAULT_POLICY = Policy()
 # Servers whose own entities have a matcher kept ready.
 SERVER_MATCHERS = 64
 
@@ -45,8 +47,7 @@ REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     action: Action
     category: Category
     entity: str | None
@@ -106,7 +107,7 @@ class Moderator:
         """Decide on a prompt; with ``negative``, on a negative prompt whose ``context`` is the prompt it goes
         with: clothing kept out counts as sexual, and the prompt's people and minors count for the rules that
         hold whatever the policy."""
-        policy = policy or Policy()
+        policy = policy or DEFAULT_POLICY
         matchers = self._matchers(policy)
         capitals_name = policy.preset == "strict"
         hits = [hit for matcher in matchers for hit in self._hits(matcher, text, capitals_name=capitals_name)]
@@ -236,7 +237,8 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
 
 def _replacement(ruleset: Ruleset, policy: Policy, name: str, terms: tuple[str, ...]) -> Replacement:
     entity = ruleset.find(name) or next((item for item in policy.custom if item.name == name), None)
-    return replace(_forms(entity), terms=terms)
+    forms = _forms(entity)
+    return Replacement(forms.noun, forms.modifier, forms.heads, terms)
 
 
 @lru_cache(maxsize=4096)

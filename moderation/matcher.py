@@ -10,15 +10,16 @@ typo and count only when one of their context words sits within a few words of t
 
 from __future__ import annotations
 
+import bisect
 import gzip
+import itertools
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
 
 import ahocorasick
-import snowballstemmer
+import Stemmer
 from rapidfuzz.distance import OSA
 
 from moderation.normalize import BREAK, fold, fold_letters
@@ -34,7 +35,8 @@ CONTEXT_GAP = 2
 # Context terms longer than this are never needed ("think different" is two words).
 MAX_CONTEXT_WORDS = 4
 
-_stemmer = snowballstemmer.stemmer("english")
+# Snowball's English (Porter2) stemmer, compiled: 50 times faster than the pure-Python one.
+_stemmer = Stemmer.Stemmer("english")
 
 
 @cache
@@ -82,8 +84,7 @@ def stems(text: str) -> tuple[str, ...]:
     return tuple(stem(word) for word in text.split())
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     category: Category
     entity: Entity | None
     term: str
@@ -220,16 +221,14 @@ class Matcher:
         matches = list(self._joined.iter(folded.replace(" ", "")))
         if not matches:
             return
-        starts, word_at_end = set(), {}
-        length = 0
-        for word in folded.split():
-            starts.add(length)
-            for offset in range(1, len(word) + 1):
-                word_at_end[length + offset] = (word, offset == len(word))
-            length += len(word)
+        words = folded.split()
+        # Where each word starts once the spaces are gone, and where the last one ends.
+        starts = list(itertools.accumulate(map(len, words), initial=0))
         for end, (key_chars, _, pattern_ids) in matches:
-            word, at_word_end = word_at_end[end + 1]
-            if end + 1 - key_chars not in starts or (not at_word_end and is_everyday_word(word)):
+            first = end + 1 - key_chars
+            index = bisect.bisect_right(starts, end) - 1
+            word, at_word_end = words[index], starts[index + 1] == end + 1
+            if starts[bisect.bisect_left(starts, first)] != first or (not at_word_end and is_everyday_word(word)):
                 continue
             if at_word_end and len(word) == key_chars and is_everyday_word(word):
                 continue  # one whole word that is a word: "blackjack" holds no Jack Black

@@ -97,6 +97,8 @@ class Policy:
         """The override set for the entity under any of its names; for a member, their own choice."""
         if entity.kind == MEMBER:
             return Action.ALLOW if entity.key in self.members_allowed else Action.BLOCK
+        if not self.entities:
+            return None
         for name in entity.names:
             action = self.entities.get(name.casefold())
             if action is not None:

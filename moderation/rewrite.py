@@ -193,8 +193,9 @@ def _fitted(before: str, replacement: Replacement, after: str, possessor: bool =
     next_word = None if possessor else _next_word(after)
     following = stem(next_word.lower()) if next_word is not None else None
     # Before a noun it describes, or before words of its own description ("a Red Bull energy drink").
-    own_words = {stem(word.lower()) for word in _head_phrase(replacement.noun)[0].replace("-", " ").split()}
-    modifier_position = following is not None and following in (replacement.heads | HEAD_NOUNS | own_words)
+    modifier_position = following is not None and (
+        following in HEAD_NOUNS or following in replacement.heads or following in _own_words(replacement.noun)
+    )
     if modifier_position:
         phrase = _without_repeat(replacement.modifier, after)
     else:
@@ -215,6 +216,12 @@ def _fitted(before: str, replacement: Replacement, after: str, possessor: bool =
     elif phrase and _SENTENCE_END.search(before):
         phrase = phrase[:1].upper() + phrase[1:]
     return before, phrase
+
+
+@lru_cache(maxsize=4096)
+def _own_words(noun: str) -> frozenset[str]:
+    """The stems of a noun phrase's head words ("a Red Bull energy drink": "energi", "drink")."""
+    return frozenset(stem(word.lower()) for word in _head_phrase(noun)[0].replace("-", " ").split())
 
 
 def _without_repeat(phrase: str, after: str) -> str:
