@@ -10,7 +10,7 @@ from typing import NamedTuple
 from moderation.matcher import Hit, Matcher, is_everyday_word, stem
 from moderation.normalize import BREAK, cure, fold, fold_letters, squash
 from moderation.policy import MEMBER, Action, Policy
-from moderation.rewrite import Replacement, default_modifier, find_spans, name_pattern, rewrite
+from moderation.rewrite import Replacement, default_modifier, find_name, find_spans, rewrite
 from moderation.ruleset import Category, Entity, Ruleset, load_ruleset, make_ruleset
 
 _UNDER_18 = (
@@ -168,7 +168,7 @@ def _names_the_member(text: str, hit: Hit) -> bool:
     lowered = text.casefold()
     if any(not name.isalpha() and name.casefold() in lowered for name in hit.entity.names if " " not in name):
         return True
-    matches = list(name_pattern(hit.term).finditer(text))
+    matches = list(find_name(hit.term, text))
     # Written in letters the pattern can't retrace: count it.
     return not matches or any(match.group(0)[:1].isupper() for match in matches)
 
@@ -182,7 +182,7 @@ def _capitalised_mid_sentence(text: str, term: str) -> bool:
     words = re.findall(r"[^\W\d_]+", text)
     if not words or sum(word[0].isupper() for word in words) * 2 > len(words):
         return False  # shouting or Title Case: capitals say nothing here
-    for match in name_pattern(term).finditer(text):
+    for match in find_name(term, text):
         written = match.group(0)
         if not written[0].isupper() or written.isupper():
             continue

@@ -60,18 +60,25 @@ def typo_of_a_word(typed: list[str] | tuple[str, ...], wanted: tuple[str, ...]) 
 
 # British spellings of the word lists' American words: "harbour", "centre", "realise", "travelled".
 _BRITISH = (
-    (re.compile(r"our\b"), "or"),
-    (re.compile(r"re\b"), "er"),
-    (re.compile(r"is(e|ed|es|ing)\b"), r"iz\1"),
-    (re.compile(r"ll(ed|ing|er)\b"), r"l\1"),
+    ("our", "or"),
+    ("re", "er"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ises", "izes"),
+    ("ising", "izing"),
+    ("lled", "led"),
+    ("lling", "ling"),
+    ("ller", "ler"),
 )
+_BRITISH_ENDINGS = tuple(ending for ending, _ in _BRITISH)
 
 
 def is_everyday_word(word: str) -> bool:
     vocabulary = everyday_words()
-    return word in vocabulary or any(
-        (american := pattern.sub(replacement, word)) != word and american in vocabulary
-        for pattern, replacement in _BRITISH
+    if word in vocabulary:
+        return True
+    return word.endswith(_BRITISH_ENDINGS) and any(
+        word.endswith(ending) and word[: -len(ending)] + american in vocabulary for ending, american in _BRITISH
     )
 
 
@@ -105,6 +112,17 @@ class _Pattern(NamedTuple):
     gated: bool = False
 
 
+class _Candidate(NamedTuple):
+    """A pattern one of whose words a typed word may be a typo of, with what the scan checks first."""
+
+    pattern_id: int
+    index: int  # which of the pattern's words
+    distance: int
+    length: int  # the pattern's words
+    allowed: int
+    text_length: int
+
+
 _DOUBLE = re.compile(r"([a-z])\1")
 
 
@@ -128,7 +146,7 @@ def _deletions(word: str) -> set[str]:
 class Matcher:
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
-        self._candidate_cache: dict[str, tuple[tuple[int, int, int], ...]] = {}
+        self._candidate_cache: dict[str, tuple[_Candidate, ...]] = {}
         self._patterns: list[_Pattern] = []
         exact: defaultdict[str, list[int]] = defaultdict(list)
         doubled: defaultdict[str, list[int]] = defaultdict(list)
@@ -193,6 +211,7 @@ class Matcher:
                 near[key].append(word)
         self._near = dict(near)
         self._brand_words = _by_first_word({stems(fold(term)) for term in ruleset.brand_context})
+        everyday_words()  # read now rather than by the first prompt that needs it
         # Gated entities' context words, prepared the first time one of their names is met.
         self._contexts: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
 
@@ -255,9 +274,8 @@ class Matcher:
                 )
                 hits.setdefault(key, hit)
 
-    def _candidates(self, word: str) -> tuple[tuple[int, int, int], ...]:
-        """Patterns with a word close enough to ``word`` to be a typo of it, as (pattern, which of its words,
-        distance) (cached: prompts share words)."""
+    def _candidates(self, word: str) -> tuple[_Candidate, ...]:
+        """Patterns with a word close enough to ``word`` to be a typo of it (cached: prompts share words)."""
         found = self._candidate_cache.get(word)
         if found is None:
             # A real word is no typo ("dusk" is not Musk, "rain" not Brain): it leads to names only where it is
@@ -278,7 +296,10 @@ class Matcher:
                     allowed = self._patterns[pattern_id].allowed
                     # The word itself must already be within the pattern's typo allowance of the pattern's word.
                     if minimum <= allowed and distance <= allowed:
-                        found.append((pattern_id, index, distance))
+                        pattern = self._patterns[pattern_id]
+                        found.append(
+                            _Candidate(pattern_id, index, distance, len(pattern.words), allowed, len(pattern.text))
+                        )
             found = tuple(found)
             if len(self._candidate_cache) >= CANDIDATE_CACHE:
                 self._candidate_cache.clear()
@@ -286,32 +307,34 @@ class Matcher:
         return found
 
     def _scan_fuzzy(self, words: tuple[str, ...], hits: dict[tuple, Hit]) -> None:
-        seen_patterns = {key[0] for key in hits}
         patterns = self._patterns
         count = len(words)
+        seen_patterns: set[int] | None = None
+        # Letters before each word, so a window's length is known before its words are joined.
+        letters: list[int] = []
         for position, word in enumerate(words):
             if len(word) < MIN_FUZZY_WORD:
                 continue
             candidates = self._candidates(word)
             if not candidates:
                 continue
-            for pattern_id, index, distance in candidates:
-                if pattern_id in seen_patterns:
+            if seen_patterns is None:
+                seen_patterns = {key[0] for key in hits}
+                letters = list(itertools.accumulate(map(len, words), initial=0))
+            for pattern_id, index, distance, length, allowed, text_length in candidates:
+                start = position - index
+                end = start + length
+                if start < 0 or end > count or pattern_id in seen_patterns:
+                    continue
+                if abs(letters[end] - letters[start] + length - 1 - text_length) > allowed:
                     continue
                 pattern = patterns[pattern_id]
-                start = position - index
-                end = start + len(pattern.words)
-                if start < 0 or end > count:
-                    continue
-                if distance >= pattern.allowed and (
+                if distance >= allowed and (
                     words[start:position] != pattern.words[:index]
                     or words[position + 1 : end] != pattern.words[index + 1 :]
                 ):
                     continue  # this word spent the whole allowance: the name's other words must be exact
-                window = words[start] if end - start == 1 else " ".join(words[start:end])
-                allowed = pattern.allowed
-                if abs(len(window) - len(pattern.text)) > allowed:
-                    continue
+                window = words[start] if length == 1 else " ".join(words[start:end])
                 if (
                     OSA.distance(window, pattern.text, score_cutoff=allowed) <= allowed
                     and all(
@@ -322,7 +345,7 @@ class Matcher:
                     and not typo_of_a_word(words[start:end], pattern.words)
                 ):
                     hits[(pattern_id, window)] = Hit(
-                        pattern.category, pattern.entity, window, fuzzy=True, start=start, length=end - start
+                        pattern.category, pattern.entity, window, fuzzy=True, start=start, length=length
                     )
                     seen_patterns.add(pattern_id)
 
