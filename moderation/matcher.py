@@ -112,15 +112,13 @@ class _Pattern(NamedTuple):
     gated: bool = False
 
 
-class _Candidate(NamedTuple):
-    """A pattern one of whose words a typed word may be a typo of, with what the scan checks first."""
+class _Candidates(NamedTuple):
+    """Patterns of ``length`` words whose word at ``index`` a typed word may be a typo of, each as (pattern,
+    distance of the typed word, typos allowed, letters): what the scan checks before it joins a window."""
 
-    pattern_id: int
-    index: int  # which of the pattern's words
-    distance: int
-    length: int  # the pattern's words
-    allowed: int
-    text_length: int
+    index: int
+    length: int
+    patterns: tuple[tuple[int, int, int, int], ...]
 
 
 _DOUBLE = re.compile(r"([a-z])\1")
@@ -146,7 +144,7 @@ def _deletions(word: str) -> set[str]:
 class Matcher:
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
-        self._candidate_cache: dict[str, tuple[_Candidate, ...]] = {}
+        self._candidate_cache: dict[str, tuple[_Candidates, ...]] = {}
         self._patterns: list[_Pattern] = []
         exact: defaultdict[str, list[int]] = defaultdict(list)
         doubled: defaultdict[str, list[int]] = defaultdict(list)
@@ -237,13 +235,15 @@ class Matcher:
         """Names cut inside a word ("Tay-lor Swift"), found with the prompt's spaces removed. A match begins where
         a word of the prompt does ("misanthropic" holds no Anthropic) and ends where one does, unless it ends
         inside a word that is no real word (a handle: "@taylorswift13"; "mysterious" holds no Mysterio)."""
-        matches = list(self._joined.iter(folded.replace(" ", "")))
-        if not matches:
-            return
-        words = folded.split()
-        # Where each word starts once the spaces are gone, and where the last one ends.
-        starts = list(itertools.accumulate(map(len, words), initial=0))
-        for end, (key_chars, _, pattern_ids) in matches:
+        words: list[str] = []
+        starts: list[int] = []
+        for end, (key_chars, _, pattern_ids) in self._joined.iter(folded.replace(" ", "")):
+            if all((pattern_id, self._patterns[pattern_id].text) in hits for pattern_id in pattern_ids):
+                continue  # found already, typed whole
+            if not words:
+                words = folded.split()
+                # Where each word starts once the spaces are gone, and where the last one ends.
+                starts = list(itertools.accumulate(map(len, words), initial=0))
             first = end + 1 - key_chars
             index = bisect.bisect_right(starts, end) - 1
             word, at_word_end = words[index], starts[index + 1] == end + 1
@@ -263,18 +263,19 @@ class Matcher:
             start = padded.count(" ", 0, end - key_chars + 2) - 1
             for pattern_id in pattern_ids:
                 pattern = self._patterns[pattern_id]
+                # A gated name may mean its entity at one place of the prompt and not at another.
+                key = (pattern_id, pattern.text, start) if pattern.gated else (pattern_id, pattern.text)
+                if key in hits:
+                    continue
                 if typed is not None and typo_of_a_word(typed[start : start + key_words], pattern.words):
                     continue
                 if key_words < len(pattern.words) and is_everyday_word(padded[end - key_chars + 2 : end]):
                     continue  # a name written as one word that is a word or name itself: "william" is no will.i.am
-                # A gated name may mean its entity at one place of the prompt and not at another.
-                key = (pattern_id, pattern.text, start) if pattern.gated else (pattern_id, pattern.text)
-                hit = Hit(
+                hits[key] = Hit(
                     pattern.category, pattern.entity, pattern.text, start=start, length=key_words, gated=pattern.gated
                 )
-                hits.setdefault(key, hit)
 
-    def _candidates(self, word: str) -> tuple[_Candidate, ...]:
+    def _candidates(self, word: str) -> tuple[_Candidates, ...]:
         """Patterns with a word close enough to ``word`` to be a typo of it (cached: prompts share words)."""
         found = self._candidate_cache.get(word)
         if found is None:
@@ -286,7 +287,7 @@ class Matcher:
                 near = set(self._near.get(word, ()))
                 for key in _deletions(word):
                     near.update(self._near.get(key, ()))
-            found = []
+            grouped: defaultdict[tuple[int, int], list[tuple[int, int, int, int]]] = defaultdict(list)
             for name_word in near:
                 # A word typed exactly leads to its name only where the name's other words may hold two typos,
                 # more than the misspelt word's own candidates reach.
@@ -297,10 +298,8 @@ class Matcher:
                     # The word itself must already be within the pattern's typo allowance of the pattern's word.
                     if minimum <= allowed and distance <= allowed:
                         pattern = self._patterns[pattern_id]
-                        found.append(
-                            _Candidate(pattern_id, index, distance, len(pattern.words), allowed, len(pattern.text))
-                        )
-            found = tuple(found)
+                        grouped[index, len(pattern.words)].append((pattern_id, distance, allowed, len(pattern.text)))
+            found = tuple(_Candidates(index, length, tuple(found)) for (index, length), found in grouped.items())
             if len(self._candidate_cache) >= CANDIDATE_CACHE:
                 self._candidate_cache.clear()
             self._candidate_cache[word] = found
@@ -321,33 +320,36 @@ class Matcher:
             if seen_patterns is None:
                 seen_patterns = {key[0] for key in hits}
                 letters = list(itertools.accumulate(map(len, words), initial=0))
-            for pattern_id, index, distance, length, allowed, text_length in candidates:
+            for index, length, candidates_here in candidates:
                 start = position - index
                 end = start + length
-                if start < 0 or end > count or pattern_id in seen_patterns:
+                if start < 0 or end > count:
                     continue
-                if abs(letters[end] - letters[start] + length - 1 - text_length) > allowed:
-                    continue
-                pattern = patterns[pattern_id]
-                if distance >= allowed and (
-                    words[start:position] != pattern.words[:index]
-                    or words[position + 1 : end] != pattern.words[index + 1 :]
-                ):
-                    continue  # this word spent the whole allowance: the name's other words must be exact
-                window = words[start] if length == 1 else " ".join(words[start:end])
-                if (
-                    OSA.distance(window, pattern.text, score_cutoff=allowed) <= allowed
-                    and all(
-                        # Short words take no typo: "to cruise" is not "tom cruise".
-                        typed == wanted or len(wanted) >= MIN_FUZZY_WORD
-                        for typed, wanted in zip(words[start:end], pattern.words, strict=True)
-                    )
-                    and not typo_of_a_word(words[start:end], pattern.words)
-                ):
-                    hits[(pattern_id, window)] = Hit(
-                        pattern.category, pattern.entity, window, fuzzy=True, start=start, length=length
-                    )
-                    seen_patterns.add(pattern_id)
+                window_length = letters[end] - letters[start] + length - 1
+                window = ""
+                for pattern_id, distance, allowed, text_length in candidates_here:
+                    if abs(window_length - text_length) > allowed or pattern_id in seen_patterns:
+                        continue
+                    pattern = patterns[pattern_id]
+                    if distance >= allowed and (
+                        words[start:position] != pattern.words[:index]
+                        or words[position + 1 : end] != pattern.words[index + 1 :]
+                    ):
+                        continue  # this word spent the whole allowance: the name's other words must be exact
+                    window = window or (words[start] if length == 1 else " ".join(words[start:end]))
+                    if (
+                        OSA.distance(window, pattern.text, score_cutoff=allowed) <= allowed
+                        and all(
+                            # Short words take no typo: "to cruise" is not "tom cruise".
+                            typed == wanted or len(wanted) >= MIN_FUZZY_WORD
+                            for typed, wanted in zip(words[start:end], pattern.words, strict=True)
+                        )
+                        and not typo_of_a_word(words[start:end], pattern.words)
+                    ):
+                        hits[(pattern_id, window)] = Hit(
+                            pattern.category, pattern.entity, window, fuzzy=True, start=start, length=length
+                        )
+                        seen_patterns.add(pattern_id)
 
     def in_context(self, folded: str, hit: Hit) -> bool:
         """Whether a gated name means its entity here: one of the entity's context words, or for a brand a word

@@ -13,8 +13,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from moderation.matcher import stem
 from moderation.normalize import BREAK
@@ -66,10 +66,12 @@ HEAD_NOUNS = frozenset(stem(word) for word in _HEAD_NOUN_WORDS.split())
 _SENTENCE_END = re.compile(r"(?:^|[.!?\n])[\s\"'(«“]*$")
 _POSSESSIVE = re.compile(r"['’ʼ`]s\b")
 _JOINER = re.compile(r"^\s*[-/&+]?\s*$")
+_WORDS = re.compile(r"[^\W\d_]+")
+_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w'’-]*)")
+_LAST_WORD = re.compile(r"([^\W\d_][\w'’-]*)\s+$")
 
 
-@dataclass(frozen=True)
-class Replacement:
+class Replacement(NamedTuple):
     """What stands in for one entity: its noun form (with an article), its modifier form, and the nouns it
     is used before (its own context words)."""
 
@@ -80,8 +82,7 @@ class Replacement:
     terms: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
     start: int
     end: int
     replacement: Replacement
@@ -249,7 +250,7 @@ def _without_repeat(phrase: str, after: str) -> str:
     "convenience"."""
     words = phrase.split()
     parts = phrase.replace("-", " ").split()
-    following = [stem(word.lower()) for word in re.findall(r"[^\W\d_]+", after[:80])[: len(parts)]]
+    following = [stem(word.lower()) for word in _WORDS.findall(after[:80])[: len(parts)]]
     for count in range(len(parts), 0, -1):
         if [stem(word.lower()) for word in parts[-count:]] == following[:count]:
             kept = parts[:-count]
@@ -265,7 +266,7 @@ def _split(words: list[str]) -> list[str]:
 
 def _next_word(after: str) -> str | None:
     """The word right after the name, unless punctuation comes first."""
-    match = re.match(r"\s+([^\W\d_][\w'’-]*)", after)
+    match = _NEXT_WORD.match(after)
     return match.group(1) if match else None
 
 
@@ -274,7 +275,7 @@ def _previous_words(before: str, count: int) -> list[str]:
     found = []
     rest = before[-200:]  # a few words are enough; a long tail would make the search quadratic
     while len(found) < count:
-        match = re.search(r"([^\W\d_][\w'’-]*)\s+$", rest)
+        match = _LAST_WORD.search(rest)
         if not match:
             break
         found.append(match.group(1))
