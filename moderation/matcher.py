@@ -125,11 +125,7 @@ _DOUBLE = re.compile(r"([a-z])\1")
 
 
 def _single(text: str) -> str:
-    return _DOUBLE.sub(_first_letter, text)
-
-
-def _first_letter(match: re.Match) -> str:
-    return match.group(1)
+    return _DOUBLE.sub(r"\1", text)
 
 
 def allowed_typos(pattern: str) -> int:

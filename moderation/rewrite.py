@@ -248,16 +248,22 @@ def _without_repeat(phrase: str, after: str) -> str:
     """The phrase less its last words where the prompt goes on with them: "energy drink" before "energy drink
     can" is dropped, "luxury champagne" before "champagne" is "luxury", "convenience-store" before "store" is
     "convenience"."""
-    words = phrase.split()
-    parts = phrase.replace("-", " ").split()
+    words, parts, stemmed = _phrase_words(phrase)
     following = [stem(word.lower()) for word in _WORDS.findall(after[:80])[: len(parts)]]
     for count in range(len(parts), 0, -1):
-        if [stem(word.lower()) for word in parts[-count:]] == following[:count]:
+        if stemmed[-count:] == following[:count]:
             kept = parts[:-count]
             # The phrase's own spelling ("fast-food") where the cut falls between its words.
             whole = next((words[:size] for size in range(len(words) + 1) if _split(words[:size]) == kept), None)
             return " ".join(whole if whole is not None else kept)
     return phrase
+
+
+@lru_cache(maxsize=4096)
+def _phrase_words(phrase: str) -> tuple[list[str], list[str], list[str]]:
+    """A phrase's words, its words with hyphens split, and their stems."""
+    parts = phrase.replace("-", " ").split()
+    return phrase.split(), parts, [stem(word.lower()) for word in parts]
 
 
 def _split(words: list[str]) -> list[str]:
