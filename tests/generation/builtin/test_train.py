@@ -13,6 +13,7 @@ from generation.builtin.train import (
     SceneProbe,
     _latent_weights,
     _probe_targets,
+    batches,
     main,
     parse_args,
     pretrain_text_encoder,
@@ -145,3 +146,17 @@ def test_latents_under_objects_weigh_more_in_the_diffusion_loss():
     assert weights.shape == (1, 1, 16, 16)
     assert torch.allclose(weights[0, 0, :4, :4], torch.tensor(3.0))
     assert torch.allclose(weights[0, 0, 4:, 4:], torch.tensor(1.0))
+
+
+def test_rendering_in_worker_processes_gives_the_same_batches_in_the_same_order():
+    alone, shared = batches(5, 3), batches(5, 3, workers=2)
+    for _ in range(5):
+        (images, weights, captions), (images_shared, weights_shared, captions_shared) = next(alone), next(shared)
+        assert captions == captions_shared
+        assert torch.equal(images, images_shared) and torch.equal(weights, weights_shared)
+
+
+def test_loader_workers_stay_off_on_a_cpu_unless_asked_and_never_go_negative():
+    assert parse_args(["--out", "x"]).loader_workers == 0
+    assert parse_args(["--out", "x", "--workers", "3"]).loader_workers == 3
+    assert main(["--out", "x", "--workers", "-1"]) == 2
