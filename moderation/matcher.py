@@ -295,7 +295,7 @@ class Matcher:
                     if minimum <= allowed and distance <= allowed:
                         pattern = self._patterns[pattern_id]
                         grouped[index, len(pattern.words)].append((pattern_id, distance, allowed, len(pattern.text)))
-            found = tuple(_Candidates(index, length, tuple(found)) for (index, length), found in grouped.items())
+            found = tuple(_Candidates(index, length, tuple(entries)) for (index, length), entries in grouped.items())
             if len(self._candidate_cache) >= CANDIDATE_CACHE:
                 self._candidate_cache.clear()
             self._candidate_cache[word] = found

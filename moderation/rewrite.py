@@ -261,7 +261,8 @@ def _without_repeat(phrase: str, after: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _phrase_words(phrase: str) -> tuple[list[str], list[str], list[str]]:
-    """A phrase's words, its words with hyphens split, and their stems."""
+    """A phrase's words, its words with hyphens split, and their stems (shared by every call: read, never
+    changed)."""
     parts = phrase.replace("-", " ").split()
     return phrase.split(), parts, [stem(word.lower()) for word in parts]
 
