@@ -41,7 +41,8 @@ _BREAKS = re.compile(r"[,;:!?|]+(?=\s|$)")
 _REPEATED_BREAKS = re.compile(r"\|(?:\s*\|)+")
 # A possessive is no part of a name: "Taylor's Swift", "McDonald's" and "Nike's" meet "taylor swift", "mcdonald"
 # and "nike".
-_POSSESSIVE = re.compile(r"(?<=[a-z])['’ʼ`]s\b")
+_APOSTROPHES = "'’ʼ`"
+_POSSESSIVE = re.compile(rf"(?<=[a-z])[{_APOSTROPHES}]s\b")
 
 
 def _drop_invisible(text: str) -> str:
@@ -82,7 +83,7 @@ def fold(text: str) -> str:
 def fold_letters(text: str) -> str:
     """``fold`` without squashing repeated letters: for short terms such as "xxx" that squash to nothing."""
     text = cure(text)
-    if "'" in text or "’" in text or "ʼ" in text or "`" in text:
+    if any(mark in text for mark in _APOSTROPHES):
         text = _POSSESSIVE.sub("", text)
     if _LEET_PRESENT.search(text):
         text = _TOKEN.sub(_unleet, text)
