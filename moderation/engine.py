@@ -196,18 +196,19 @@ def _capitalised_mid_sentence(text: str, term: str) -> bool:
 
 def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Finding]:
     present = {hit.category for hit in hits}
-    people = [hit for hit in hits if hit.category is Category.PERSON]
     findings: list[Finding] = []
 
     def add(action: Action, hit: Hit, rule: str) -> None:
-        findings.append(Finding(action, hit.category, hit.entity.name if hit.entity else None, rule, hit.term))
+        if action is not Action.ALLOW:
+            findings.append(Finding(action, hit.category, hit.entity.name if hit.entity else None, rule, hit.term))
 
-    sexual = next((hit for hit in hits if hit.category is Category.SEXUAL), None)
-    if sexual is not None:
+    if Category.SEXUAL in present:
+        sexual = next(hit for hit in hits if hit.category is Category.SEXUAL)
         if Category.MINORS in present:
             add(Action.BLOCK, sexual, "sexual_minors")
-        if people:
-            add(Action.BLOCK, people[0], "sexual_real_person")
+        if Category.PERSON in present:
+            add(Action.BLOCK, next(hit for hit in hits if hit.category is Category.PERSON), "sexual_real_person")
+    degrading = Category.VIOLENCE in present or Category.DEMEANING in present
     for hit in hits:
         if hit.entity is not None:
             override = policy.entity_action(hit.entity)
@@ -217,11 +218,7 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
             else:
                 rule = "entity_override" if override else f"entity:{hit.category}"
             add(action, hit, rule)
-            if (
-                hit.category is Category.PERSON
-                and action is not Action.BLOCK
-                and (Category.VIOLENCE in present or Category.DEMEANING in present)
-            ):
+            if degrading and hit.category is Category.PERSON and action is not Action.BLOCK:
                 if hit.entity.kind == MEMBER:
                     add(Action.BLOCK, hit, "member_degraded")
                 else:
@@ -232,7 +229,7 @@ def _findings(hits: list[Hit], policy: Policy, nsfw_channel: bool) -> list[Findi
             if relax and action is Action.BLOCK and policy.preset != "strict":
                 action = Action.FLAG
             add(action, hit, f"safety:{hit.category}")
-    return [finding for finding in findings if finding.action is not Action.ALLOW]
+    return findings
 
 
 def _replacement(ruleset: Ruleset, policy: Policy, name: str, terms: tuple[str, ...]) -> Replacement:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import itertools
+import operator
 import re
 from collections import defaultdict
 from functools import cache, lru_cache
@@ -122,10 +123,13 @@ class _Candidates(NamedTuple):
 
 
 _DOUBLE = re.compile(r"([a-z])\1")
+# The letter a doubled pair is replaced with: a C callable, where Python 3.11 expands a template such as r"\1" in
+# Python, once per match.
+_PAIR_LETTER = operator.itemgetter(1)
 
 
 def _single(text: str) -> str:
-    return _DOUBLE.sub(r"\1", text)
+    return _DOUBLE.sub(_PAIR_LETTER, text)
 
 
 def allowed_typos(pattern: str) -> int:

@@ -25,14 +25,18 @@ _HAS_LETTER = re.compile(r"[a-z]")
 _SPELLED = re.compile(r"\b(?:[a-z][ ._\-*/|]){2,}[a-z]\b")
 # Three or more of one letter are padding ("eeelon"); two are spelling ("sonny", "teems", "bidden").
 _REPEATS = re.compile(r"([a-z])\1{2,}")
-_WORD = re.compile(r"[a-z]+")
+# The same test, twice as fast without the open repeat; and the words holding such a run.
+_REPEATS_PRESENT = re.compile(r"([a-z])\1\1")
+_REPEATED_WORD = re.compile(r"(?<![a-z])[a-z]*?([a-z])\1\1[a-z]*")
 _ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")
 _BANG = re.compile(r"(?<=[a-z])!(?=[a-z])")
 _BAR = re.compile(r"(?<=[a-z])\|(?=[a-z])")
 # Cheap tests that spare the costlier substitutions on the many prompts that need none.
 _LEET_PRESENT = re.compile(r"[0134578@$]")
 _SPELLED_PRESENT = re.compile(r"(?<![a-z])[a-z](?:[ ._\-*/|][a-z]){2}(?![a-z])")
-_NOT_WORD = re.compile(r"[^a-z0-9|]+")
+# Characters other than letters, digits, breaks and spaces: made spaces, then every run of spaces one space (a
+# regex replacing whole runs would also replace every single space between two words).
+_NOT_WORD = re.compile(r"[^a-z0-9|\s]+")
 _NOT_LETTER = re.compile(r"[^a-z]+")
 # Punctuation that separates phrases ("a plague doctor, strange lighting"): folded to a "|" word, so that no name
 # of several words is read across it. Without a space after it ("Donald,Trump") it separates nothing.
@@ -43,11 +47,19 @@ _REPEATED_BREAKS = re.compile(r"\|(?:\s*\|)+")
 # and "nike".
 _APOSTROPHES = "'’ʼ`"
 _POSSESSIVE = re.compile(rf"(?<=[a-z])[{_APOSTROPHES}]s\b")
+_APOSTROPHE_PRESENT = re.compile(f"[{_APOSTROPHES}]")
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _drop_invisible(text: str) -> str:
-    # Format characters (zero-width space/joiner, word joiner, soft hyphen, bidi controls) separate nothing.
-    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+    # Format characters (zero-width space/joiner, word joiner, soft hyphen, bidi controls) separate nothing. Each
+    # distinct non-ASCII character is looked up once rather than every character of the prompt.
+    for char in set(_NON_ASCII.findall(text)):
+        if unicodedata.category(char) == "Cf":
+            text = text.replace(char, "")
+    return text
 
 
 def cure(text: str) -> str:
@@ -67,9 +79,9 @@ def _unleet(match: re.Match) -> str:
 def squash(text: str) -> str:
     """Runs of three or more of one letter to one ("eeelon" -> "elon"), roman numerals left alone ("Charles III"
     is not Charles I); applied to patterns and prompts alike."""
-    if not _REPEATS.search(text):
+    if not _REPEATS_PRESENT.search(text):
         return text
-    return _WORD.sub(
+    return _REPEATED_WORD.sub(
         lambda match: match.group(0) if _ROMAN.fullmatch(match.group(0)) else _REPEATS.sub(r"\1", match.group(0)), text
     )
 
@@ -83,7 +95,7 @@ def fold(text: str) -> str:
 def fold_letters(text: str) -> str:
     """``fold`` without squashing repeated letters: for short terms such as "xxx" that squash to nothing."""
     text = cure(text)
-    if any(mark in text for mark in _APOSTROPHES):
+    if _APOSTROPHE_PRESENT.search(text):
         text = _POSSESSIVE.sub("", text)
     if _LEET_PRESENT.search(text):
         text = _TOKEN.sub(_unleet, text)
@@ -92,7 +104,7 @@ def fold_letters(text: str) -> str:
         text = _BANG.sub("i", _BAR.sub("l", text))
     if _SPELLED_PRESENT.search(text):
         text = _SPELLED.sub(lambda match: _NOT_LETTER.sub("", match.group(0)), text)
-    text = _NOT_WORD.sub(" ", _BREAKS.sub(" | ", text))
+    text = " ".join(_NOT_WORD.sub(" ", _BREAKS.sub(" | ", text)).split())
     if BREAK in text:
         text = _REPEATED_BREAKS.sub(BREAK, text).strip(" |")
-    return text.strip()
+    return text
