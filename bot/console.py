@@ -3,7 +3,8 @@
 The first line is the first prompt; every later line is a turn, exactly as in a Discord thread ("make it
 night", "#1", "undo", "new: a red car"). Lines starting with "/" mirror the buttons: /variations [n],
 /reroll [n], /upscale [n], /provenance [n], /quit; after a line it could not read as an edit, /add adds it to the
-prompt as written and /new draws it as a new image. /model lists the service's models, and /model NAME before the
+prompt as written and /new draws it as a new image. /tree prints the conversation's images as a tree (what made
+each one, and its cost) and draws it to tree.png. /model lists the service's models, and /model NAME before the
 first prompt draws the conversation with that one. Each image is saved and printed as "#3 /abs/path/3.png".
 Works with piped input too.
 """
@@ -16,6 +17,7 @@ from typing import TextIO
 
 from atelier.config import Config
 from bot.conversation.engine import Conversations, TurnError, TurnResult
+from bot.conversation.tree import tree_png, tree_text
 from bot.costs import cost_text
 from bot.lifecycle import lines
 from bot.moderation_gate import PromptGate, build_moderator
@@ -23,7 +25,9 @@ from bot.service_client import GenerationClient, JobStatus, ServiceRejected, Ser
 from bot.storage import BotStore
 from moderation import output
 
-COMMANDS = ("variations", "reroll", "upscale", "provenance", "undo", "add", "new", "model", "quit", "exit", "help")
+COMMANDS = (
+    "variations", "reroll", "upscale", "provenance", "tree", "undo", "add", "new", "model", "quit", "exit", "help"
+)  # fmt: skip
 
 
 class Console:
@@ -76,6 +80,9 @@ class Console:
         current = self.engine.store.current(self.conversation)
         if current is None:
             raise TurnError("There is no image yet: type a prompt first.")
+        if name == "tree":
+            self._tree(current.number)
+            return True
         number = _number(argument, current.number)
         if name == "undo":
             result = self.engine.undo(self.conversation, number)
@@ -112,6 +119,14 @@ class Console:
             raise TurnError(f"This conversation draws with {chosen}: start the console again for another model.")
         self.engine.store.set_conversation_model(self.conversation, name)
         print(f"model: {name}", file=self.out, flush=True)
+
+    def _tree(self, current: int) -> None:
+        images = self.engine.store.images(self.conversation)
+        print(tree_text(images, current), file=self.out, flush=True)
+        path = self.folder / "tree.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(tree_png(images, current))
+        print(f"tree: {path}", file=self.out, flush=True)
 
     async def _provenance(self, number: int) -> None:
         image = self.engine.image(self.conversation, number)

@@ -249,3 +249,9 @@ def m010_likeness(db: Database) -> None:
         if_not_exists=True,
     )
     _add_missing(db, "policies", {"likeness_default": str})
+
+
+@migrations()
+def m011_image_actions(db: Database) -> None:
+    """What was done to make each image, for the story of its conversation."""
+    _add_missing(db, "images", {"action": str})

@@ -45,6 +45,8 @@ class StoredImage:
     device_seconds: float | None = None
     joules: float | None = None
     energy_estimated: bool = False
+    # What was done to make it, as the bot understood the turn ("Edit (colour) of #2"); None for older images.
+    action: str | None = None
 
     @property
     def prompt(self) -> str:
@@ -75,6 +77,7 @@ def _image_from_row(row: dict) -> StoredImage:
         device_seconds=row.get("device_seconds"),
         joules=row.get("joules"),
         energy_estimated=bool(row.get("energy_estimated")),
+        action=row.get("action"),
     )
 
 
@@ -166,6 +169,7 @@ class BotStore:
                 "device_seconds": image.device_seconds,
                 "joules": image.joules,
                 "energy_estimated": int(image.energy_estimated),
+                "action": image.action,
                 "created_at": time.time(),
             }
         )
@@ -190,6 +194,13 @@ class BotStore:
     def by_attachment(self, attachment_id: int) -> StoredImage | None:
         rows = list(self.db["images"].rows_where("attachment_id = ?", [attachment_id], limit=1))
         return _image_from_row(rows[0]) if rows else None
+
+    def images(self, conversation: str) -> list[StoredImage]:
+        """A conversation's images in the order they were made."""
+        return [
+            _image_from_row(row)
+            for row in self.db["images"].rows_where("conversation = ?", [conversation], order_by="number")
+        ]
 
     def with_phash(self) -> list[StoredImage]:
         return [_image_from_row(row) for row in self.db["images"].rows_where("phash is not null")]

@@ -686,6 +686,7 @@ class Conversations:
             upload_path=str(path),
             upload_type=mime,
             author_id=author_id,
+            action=_("A member's picture"),
         )
         self.store.add_image(image)
         self.store.set_current(conversation, image.number)
@@ -912,6 +913,7 @@ class Conversations:
                     device_seconds=status.usage.device_seconds / len(status.images),
                     joules=status.usage.joules / len(status.images),
                     energy_estimated=status.usage.estimated,
+                    action=request["understood"],
                 )
                 self.store.add_image(image)
             made.append(Made(image=image, png=png))

@@ -87,7 +87,7 @@ class Help(commands.Cog):
             value=_(
                 "`/usage` what you used and what is left · `/queue` your waiting images · "
                 "`/settings` your defaults (shape, count, quality, style, private results) · "
-                "`/provenance` where an image came from"
+                "`/provenance show` where an image came from · `/provenance tree` the story of a thread"
             ),
             inline=False,
         )

@@ -1,12 +1,15 @@
-"""/provenance and the "Show provenance" message menu: the C2PA credential behind an Atelier image.
+"""/provenance show, /provenance tree and the "Show provenance" message menu: the C2PA credential behind an
+Atelier image, and the story of the thread it was made in.
 
 Discord may strip metadata from the copy it serves, so the credential is always read from the signed
-original on the service, found by message, by attachment id, or by perceptual hash of the picture.
+original on the service, found by message, by attachment id, or by perceptual hash of the picture. The story is
+the thread's images as a tree (what made each one, moderation's rewrites, its cost), drawn and written out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import TYPE_CHECKING
 
 import discord
@@ -17,6 +20,7 @@ from PIL import UnidentifiedImageError
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, perceptual_hash
+from bot.conversation.tree import tree_png, tree_text
 from bot.i18n import _
 from bot.service_client import ServiceRejected, ServiceUnavailable
 from bot.storage import StoredImage
@@ -28,6 +32,9 @@ log = get_logger("bot.exts.provenance")
 
 # Perceptual hashes this close (of 64 bits) are the same picture, re-encoded or resized.
 SAME_PICTURE = 8
+# An embed field holds 1,024 characters; the tree's text goes in a code block inside one.
+TREE_FIELD = 1000
+TREE_FILE = "tree.png"
 STATE_COLOURS = {"Trusted": discord.Colour.green(), "Valid": discord.Colour.gold()}
 
 
@@ -109,6 +116,8 @@ def _closest(bot: AtelierBot, fingerprint: str) -> StoredImage | None:
 
 
 class Provenance(commands.Cog):
+    provenance = app_commands.Group(name="provenance", description="Where an Atelier image came from")
+
     def __init__(self, bot: AtelierBot) -> None:
         self.bot = bot
         self.menu = app_commands.ContextMenu(name="Show provenance", callback=self.show_provenance)
@@ -117,9 +126,9 @@ class Provenance(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
-    @app_commands.command(name="provenance", description="Show the content credential of an Atelier image")
+    @provenance.command(name="show", description="Show the content credential of an Atelier image")
     @app_commands.describe(image="An Atelier image (a copy is fine)", number="An image number of this thread")
-    async def provenance(
+    async def show(
         self, interaction: discord.Interaction, image: discord.Attachment | None = None, number: int | None = None
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -129,6 +138,23 @@ class Provenance(commands.Cog):
         elif image is not None:
             found = await find_original(self.bot, None, image)
         await self._answer(interaction, found)
+
+    @provenance.command(name="tree", description="The story of this thread's images, as a tree")
+    async def tree(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        conversation = str(interaction.channel_id)
+        images = self.bot.store.images(conversation)
+        if not images or not self.bot.store.belongs_to(conversation, interaction.guild_id):
+            await interaction.followup.send(
+                _("There are no Atelier images here: use /provenance tree in a thread started with /imagine."),
+                ephemeral=True,
+            )
+            return
+        current = self.bot.store.current(conversation)
+        embed = discord.Embed(title=_("The story of this thread"), colour=discord.Colour.blurple())
+        embed.description = f"```\n{tree_text(images, current.number if current else None, limit=3900)}\n```"
+        file = await _drawing(embed, images, current.number if current else None)
+        await interaction.followup.send(embed=embed, file=file, ephemeral=True)
 
     async def show_provenance(self, interaction: discord.Interaction, message: discord.Message) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -146,14 +172,29 @@ class Provenance(commands.Cog):
         await send_provenance(self.bot, interaction, image)
 
 
+async def _drawing(embed: discord.Embed, images: list[StoredImage], current: int | None) -> discord.File:
+    """The tree drawn, shown as the embed's picture."""
+    drawing = await asyncio.to_thread(tree_png, images, current)
+    embed.set_image(url=f"attachment://{TREE_FILE}")
+    return discord.File(io.BytesIO(drawing), filename=TREE_FILE)
+
+
 async def send_provenance(bot: AtelierBot, interaction: discord.Interaction, image: StoredImage) -> None:
-    """The credential of ``image`` as an ephemeral follow-up (the interaction is deferred), or why not."""
+    """The credential of ``image`` and the story of its thread as an ephemeral follow-up (the interaction is
+    deferred), or why not."""
     try:
         embed = await provenance_embed(bot, image)
     except TurnError as error:
         await interaction.followup.send(str(error), ephemeral=True)
         return
-    await interaction.followup.send(embed=embed, ephemeral=True)
+    images = bot.store.images(image.conversation)
+    embed.add_field(
+        name=_("The story of its thread"),
+        value=f"```\n{tree_text(images, image.number, limit=TREE_FIELD)}\n```",
+        inline=False,
+    )
+    file = await _drawing(embed, images, image.number)
+    await interaction.followup.send(embed=embed, file=file, ephemeral=True)
 
 
 async def setup(bot: AtelierBot) -> None:

@@ -209,3 +209,16 @@ async def test_only_a_thing_named_in_words_is_masked_by_the_segmentation_model(
 
     assert said in output + errors
     assert sorted(printed_images(output)) == ([1, 2] if found == "everywhere" else [1])
+
+
+async def test_tree_shows_every_image_under_the_one_it_was_made_from(client, tmp_path):
+    output, errors = await converse(client, tmp_path, "a boat", "make it night", "#1", "plus de couleurs", "/tree")
+    assert errors == ""
+    tree = output[output.index("#1 New image") :]
+    lines = tree.splitlines()
+    assert lines[0].startswith("#1 New image · ")
+    assert lines[1].startswith("├─ #2 Edit (lighting) of #1 · ")
+    assert lines[2].startswith("└─ #3 Edit (colour) of #1 · ") and lines[2].endswith("◀")
+    assert re.match(r"Images: 3 · [\d.e-]+ s GPU, ~[\d.e-]+ Wh in all", lines[3])
+    drawing = Path(re.search(r"^tree: (/\S+\.png)$", output, re.MULTILINE).group(1))
+    assert Image.open(drawing).size[0] > 200

@@ -291,12 +291,44 @@ async def test_provenance_finds_a_stripped_copy_by_its_picture(world):
     Image.open(io.BytesIO(original)).convert("RGB").save(buffer, format="JPEG", quality=90)
     copy = world.discord.upload(buffer.getvalue(), "copy.jpg", "image/jpeg")
 
-    interaction = await world.discord.slash(world.member, "provenance", image=copy)
+    interaction = await world.discord.slash(world.member, "provenance show", image=copy)
 
     reply = await world.discord.wait_for(
         lambda: (m := world.discord.messages.get(interaction.original or "")) and m.get("embeds") and m
     )
     assert "Content credential of #1" in reply["embeds"][0]["title"]
+    story = next(field for field in reply["embeds"][0]["fields"] if field["name"] == "The story of its thread")
+    assert "#1 New image" in story["value"]
+    assert reply["attachments"][0]["filename"] == "tree.png"
+
+
+async def test_provenance_tree_tells_the_story_of_the_thread(world):
+    thread_id, _ = await imagine(world, "a fox in the snow", seed=3)
+    await say(world, thread_id, "make it night")
+    await say(world, thread_id, "#1")
+    await say(world, thread_id, "plus de couleurs")
+
+    interaction = await world.discord.slash(world.member, "provenance tree", channel_id=thread_id)
+
+    reply = await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(interaction.original or "")) and m.get("embeds") and m
+    )
+    lines = reply["embeds"][0]["description"].strip("`\n").splitlines()
+    assert lines[0].startswith("#1 New image")
+    assert lines[1].startswith("├─ #2 Edit (lighting) of #1")
+    # Each action reads as the bot answered that turn: in the member's language.
+    assert lines[2].startswith("└─ #3 Modification (couleurs) de #1") and lines[2].endswith("◀")
+    drawing = Image.open(io.BytesIO(world.discord.files[reply["attachments"][0]["id"]]))
+    assert drawing.format == "PNG"
+
+
+async def test_provenance_tree_outside_a_thread_says_where_to_use_it(world):
+    interaction = await world.discord.slash(world.member, "provenance tree")
+
+    reply = await world.discord.wait_for(
+        lambda: (m := world.discord.messages.get(interaction.original or "")) and m.get("content") and m
+    )
+    assert "use /provenance tree in a thread" in reply["content"]
 
 
 async def test_an_attached_picture_becomes_the_next_starting_image(world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -124,6 +125,21 @@ def test_a_database_of_the_previous_release_gains_members_likeness(tmp_path):
         "names": ["Captain Lena"],
         "updated_at": 0,
     }
+
+
+def test_images_of_the_previous_release_stay_readable_and_new_ones_keep_their_action(tmp_path):
+    path = tmp_path / "bot.db"
+    previous = Database(path)
+    migrations.apply(previous, stop_before="m011_image_actions")
+    older = StoredImage("c", 1, "generate", PromptState.start("a boat"), 1, 64, 64)
+    row = {"conversation": "c", "number": 1, "kind": "generate", "state": json.dumps(older.state.to_json())}
+    previous["images"].insert({**row, "seed": 1, "width": 64, "height": 64, "created_at": 0.0})
+    previous.close()
+
+    store = BotStore(path)
+    store.add_image(replace(older, number=2, parent=1, kind="edit", action="Edit (lighting) of #1"))
+
+    assert [(image.number, image.action) for image in store.images("c")] == [(1, None), (2, "Edit (lighting) of #1")]
 
 
 def test_a_message_claimed_by_a_run_that_stopped_before_answering_is_answered_by_the_next(tmp_path):
