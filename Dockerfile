@@ -25,7 +25,9 @@ COPY atelier ./atelier
 COPY bot ./bot
 COPY generation ./generation
 COPY moderation ./moderation
+# invisible-watermark without its declared dependencies (desktop OpenCV, any torch): see scripts/setup.
 RUN pip install ".[nvidia]" \
+ && pip install --no-deps invisible-watermark==0.2.0 \
  && mkdir -p /data /models \
  && chown atelier:atelier /data
 

@@ -13,7 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from limits import parse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CONFIG_ENV = "ATELIER_CONFIG"
 SERVICE_TOKEN_ENV = "ATELIER_SERVICE_TOKEN"
@@ -133,6 +134,17 @@ class ProvenanceConfig(_Section):
     timestamp_url: str = ""
     trust_anchors: str = ""
     include_prompt: bool = True
+    watermark: bool = True
+    resolver_rate: str = "60/minute"
+
+    @field_validator("resolver_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"not a rate such as '60/minute' or '5/second': {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _pair(self) -> ProvenanceConfig:

@@ -6,12 +6,16 @@ from __future__ import annotations
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "field", "message"}}`` with an HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, field: str | None = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.field = field
         self.message = message
+        # Seconds a client should wait before trying again (429, 503).
+        self.retry_after = retry_after
 
     def to_json(self) -> dict:
         return {"error": {"code": self.code, "field": self.field, "message": self.message}}

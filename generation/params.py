@@ -43,6 +43,8 @@ class _Params(BaseModel):
     wait: StrictBool = True
     # With wait, a client that hangs up cancels its job unless it asks to keep it.
     keep: StrictBool = False
+    # The public resolver may answer for its images without a token (a server whose results are public).
+    public: StrictBool = False
 
 
 class GenerateParams(_Params):

@@ -11,8 +11,10 @@ import datetime
 import io
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import c2pa
 from cryptography import x509
@@ -31,6 +33,8 @@ log = get_logger("generation.provenance")
 CREATED = "c2pa.created"
 OPENED = "c2pa.opened"
 EDITED = "c2pa.edited"
+WATERMARKED = "c2pa.watermarked.bound"
+SOFT_BINDING_LABEL = "c2pa.soft-binding"
 AI_GENERATED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 AI_COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 PARAMETERS_LABEL = "org.atelier.parameters"
@@ -171,6 +175,21 @@ def signing_material(config: ProvenanceConfig, data_dir: Path) -> SigningMateria
     )
 
 
+class SoftBinding(NamedTuple):
+    """A watermark or fingerprint of the picture, so that a verifier holding a stripped copy knows where to look."""
+
+    algorithm: str
+    value: str
+
+
+class Signed(NamedTuple):
+    png: bytes
+    # The manifest store alone (JUMBF), served by the resolver for copies whose metadata is gone.
+    manifest: bytes
+    # The active manifest's label ("urn:c2pa:<uuid>"): its id at the resolver.
+    label: str
+
+
 @dataclass(frozen=True)
 class Ingredient:
     """What an edit started from: a stored parent (title carries its id) or an uploaded photo."""
@@ -217,8 +236,12 @@ class Provenance:
         description: str,
         ingredient: Ingredient | None,
         usage: dict | None = None,
-    ) -> bytes:
-        """Embed a signed manifest in a PNG: created for a generation, opened then edited for an edit."""
+        bindings: tuple[SoftBinding, ...] = (),
+        watermarked: bool = False,
+    ) -> Signed:
+        """Embed a signed manifest in a PNG: created for a generation, opened then edited for an edit; with the
+        picture's soft bindings (its watermark, its perceptual hash) and, when it carries a watermark, the action
+        that bound it."""
         if ingredient is None:
             actions = [{"action": CREATED, "digitalSourceType": AI_GENERATED, "softwareAgent": {"name": model}}]
         else:
@@ -231,18 +254,29 @@ class Provenance:
                     "description": description,
                 },
             ]
+        if watermarked:
+            actions.append({"action": WATERMARKED, "softwareAgent": {"name": "Atelier", "version": __version__}})
         recorded = dict(parameters)
         if not self.include_prompt:
             recorded.pop("prompt", None)
             recorded.pop("negative_prompt", None)
+        label = f"urn:c2pa:{uuid.uuid4()}"
         manifest = {
             "claim_generator_info": [{"name": "Atelier", "version": __version__}],
             "title": title,
             "format": "image/png",
+            "label": label,
             "assertions": [
                 {"label": "c2pa.actions", "data": {"actions": actions}},
                 {"label": PARAMETERS_LABEL, "data": recorded},
                 *([{"label": USAGE_LABEL, "data": usage}] if usage is not None else []),
+                *(
+                    {
+                        "label": SOFT_BINDING_LABEL,
+                        "data": {"alg": binding.algorithm, "blocks": [{"scope": {}, "value": binding.value}]},
+                    }
+                    for binding in bindings
+                ),
             ],
         }
         with self._context() as context, c2pa.Builder(manifest, context) as builder:
@@ -253,8 +287,8 @@ class Provenance:
                     io.BytesIO(ingredient.data),
                 )
             signed = io.BytesIO()
-            builder.sign(self._signer, "image/png", io.BytesIO(png), signed)
-            return signed.getvalue()
+            store = builder.sign(self._signer, "image/png", io.BytesIO(png), signed)
+            return Signed(signed.getvalue(), store, label)
 
     def report(self, data: bytes, mime: str = "image/png") -> dict:
         """Validation state, actions and the chain of parents recorded in an image's credential."""
@@ -273,6 +307,7 @@ class Provenance:
             "actions": _actions(active),
             "parameters": _assertion(active, PARAMETERS_LABEL),
             "usage": _assertion(active, USAGE_LABEL),
+            "soft_bindings": _soft_bindings(active),
             "chain": _ancestry(manifests, active),
             "failures": [entry.get("code") for entry in store.get("validation_status", [])],
         }
@@ -283,6 +318,15 @@ def _assertion(manifest: dict, label: str) -> dict | None:
         if assertion.get("label") == label:
             return assertion.get("data")
     return None
+
+
+def _soft_bindings(manifest: dict) -> list[dict]:
+    return [
+        {"alg": assertion["data"].get("alg"), "value": block.get("value")}
+        for assertion in manifest.get("assertions", [])
+        if assertion.get("label", "").startswith(SOFT_BINDING_LABEL)
+        for block in assertion["data"].get("blocks", [])
+    ]
 
 
 def _actions(manifest: dict) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Publishing a job's pictures: encode, sign and store each one in a worker pool, then record them.
+"""Publishing a job's pictures: watermark, encode, sign and store each one in a worker pool, then record them.
 
 It runs beside the model: while one batch is being signed, the next steps already run.
 """
@@ -15,8 +15,18 @@ from atelier.logs import get_logger
 from generation.database import DatabaseThread
 from generation.imaging import encode_png
 from generation.jobs.model import EditSpec, ImageResult, Job
-from generation.provenance import Ingredient, Provenance
+from generation.provenance import Ingredient, Provenance, SoftBinding
 from generation.store import BlobStore, ImageStore
+from generation.watermark import (
+    FINGERPRINT_ALGORITHM,
+    WATERMARK_ALGORITHM,
+    binding_value,
+    can_carry,
+    embed,
+    fingerprint,
+    fingerprint_value,
+    new_identifier,
+)
 
 log = get_logger("generation.publishing")
 
@@ -31,6 +41,7 @@ class Publisher:
         default_model: str,
         workers: int,
         compress_level: int,
+        watermark: bool = True,
     ) -> None:
         self.images = images
         self.blobs = blobs
@@ -38,6 +49,7 @@ class Publisher:
         self.database = database
         self.default_model = default_model
         self.compress_level = compress_level
+        self.watermark = watermark
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
 
     async def publish(self, job: Job, pictures: list[Image.Image], kept: list[bytes | None]) -> list[ImageResult]:
@@ -72,6 +84,15 @@ class Publisher:
         seed = spec.sampling.seeds[index]
         model = spec.model or self.default_model
         parameters = _parameters(job, seed, model)
+        identifier = None
+        # A masked edit keeps every pixel outside its mask: a new watermark would touch them all.
+        if self.watermark and can_carry(picture) and not (isinstance(spec, EditSpec) and spec.mask is not None):
+            identifier = new_identifier()
+            picture = embed(picture, identifier)
+        perceptual_hash = fingerprint(picture)
+        bindings = [SoftBinding(FINGERPRINT_ALGORITHM, fingerprint_value(perceptual_hash))]
+        if identifier is not None:
+            bindings.insert(0, SoftBinding(WATERMARK_ALGORITHM, binding_value(identifier)))
         signed = self.provenance.sign(
             encode_png(picture, self.compress_level),
             title=f"atelier-{job.id}-{index + 1}.png",
@@ -80,8 +101,10 @@ class Publisher:
             description=spec.sampling.prompt if self.provenance.include_prompt else "edited with a text prompt",
             ingredient=ingredient,
             usage=_image_usage(job),
+            bindings=tuple(bindings),
+            watermarked=identifier is not None,
         )
-        image_id, digest = self.images.write(signed)
+        image_id, digest = self.images.write(signed.png)
         if state is not None:
             self.images.write_state(image_id, state)
         row = {
@@ -102,7 +125,12 @@ class Publisher:
             "strength": parameters.get("strength"),
             "masked": int(bool(parameters.get("masked"))),
             "source_sha256": _sha256_of_upload(spec),
-            "bytes": len(signed),
+            "bytes": len(signed.png),
+            "watermark": None if identifier is None else f"{identifier:012x}",
+            "phash": perceptual_hash,
+            "manifest_label": signed.label,
+            "manifest": signed.manifest,
+            "public": int(spec.public),
         }
         return row, ImageResult(id=image_id, seed=seed, width=picture.width, height=picture.height)
 

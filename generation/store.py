@@ -51,10 +51,21 @@ def open_database(path: Path) -> sqlite_utils.Database:
             "masked": int,
             "source_sha256": str,
             "bytes": int,
+            # Provenance for copies stripped of their metadata: the watermark's identifier (12 hex digits) or
+            # None, the perceptual hash (16 hex digits), the credential's manifest label and its bytes, and
+            # whether the public resolver may answer for it without a token.
+            "watermark": str,
+            "phash": str,
+            "manifest_label": str,
+            "manifest": bytes,
+            "public": int,
         },
         pk="id",
-        if_not_exists=True,
+        # A database of an earlier release gains the columns it lacks.
+        transform=True,
     )
+    db["images"].create_index(["watermark"], if_not_exists=True)
+    db["images"].create_index(["manifest_label"], unique=True, if_not_exists=True)
     create_jobs_table(db)
     return db
 
@@ -102,6 +113,28 @@ class ImageStore:
 
     def read(self, image_id: str) -> bytes:
         return self.path_for(image_id).read_bytes()
+
+    # Columns a lookup needs: everything but the manifest's bytes.
+    LOOKUP_COLUMNS = "id, parent, created_at, width, height, watermark, phash, manifest_label, public"
+
+    def by_watermark(self, identifier: str) -> list[dict]:
+        return list(self.db["images"].rows_where("watermark = ?", [identifier], select=self.LOOKUP_COLUMNS))
+
+    def fingerprints(self) -> list[dict]:
+        """Every image's id, perceptual hash, parent and visibility (for a linear scan: a hash is 64 bits)."""
+        return list(self.db["images"].rows_where("phash is not null", select=self.LOOKUP_COLUMNS))
+
+    def family(self, image_ids: list[str]) -> list[dict]:
+        """The parents and children of ``image_ids``: an image's edits look like it, and a masked edit carries
+        its parent's watermark."""
+        marks = ", ".join("?" * len(image_ids))
+        where = f"id in (select parent from images where id in ({marks})) or parent in ({marks})"
+        return list(self.db["images"].rows_where(where, [*image_ids, *image_ids], select=self.LOOKUP_COLUMNS))
+
+    def manifest(self, label: str) -> dict | None:
+        """The image whose credential's active manifest is ``label``, with the manifest's bytes."""
+        rows = list(self.db["images"].rows_where("manifest_label = ?", [label], limit=1))
+        return rows[0] if rows else None
 
 
 class BlobStore:

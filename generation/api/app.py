@@ -12,6 +12,8 @@ from atelier.logs import get_logger
 from generation.api import keys
 from generation.api.middlewares import bearer_auth, json_errors
 from generation.api.requests import JSON_OVERHEAD
+from generation.api.resolver import RATE_LIMIT, RateLimit
+from generation.api.resolver import ROUTES as RESOLVER_ROUTES
 from generation.api.routes import ROUTES
 from generation.backends.shelf import ModelShelf
 from generation.database import DatabaseThread
@@ -65,6 +67,7 @@ def create_app(
         backend.default_name,
         config.service.publish_workers,
         config.service.png_compression,
+        watermark=config.provenance.watermark,
     )
     worker = Worker(
         queue,
@@ -87,6 +90,7 @@ def create_app(
     app[keys.METRICS] = metrics
     app[keys.DECODING] = decoding
     app[keys.SUBMITTING] = asyncio.Lock()
+    app[RATE_LIMIT] = RateLimit(config.provenance.resolver_rate)
     app[keys.STOPPING] = asyncio.Event()
     # Images are immutable, but behind a token no shared cache may keep them.
     app[keys.IMAGE_CACHING] = f"{'private' if config.service.token else 'public'}, max-age=31536000, immutable"
@@ -115,5 +119,5 @@ def create_app(
 
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(stopping)
-    app.add_routes(ROUTES)
+    app.add_routes([*ROUTES, *RESOLVER_ROUTES])
     return app

@@ -1,4 +1,5 @@
-"""Middlewares: every error as JSON naming the field, and the bearer token on every endpoint but the public ones."""
+"""Middlewares: every error as JSON naming the field, and the bearer token on every endpoint but the public ones
+(the health check, and the resolver, which notes whether the token was given)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from generation.errors import ApiError, invalid
 log = get_logger("generation.api")
 
 PUBLIC_PATHS = frozenset({"/healthz"})
+# Open to anyone; the token, when given, widens what they answer: the resolver (generation.api.resolver), and the
+# file and credential report of an image made public.
+RESOLVER_PREFIXES = ("/v1/matches/", "/v1/manifests/", "/v1/services/")
+IMAGES_PREFIX = "/v1/images/"
+TRUSTED = web.RequestKey("trusted", bool)
 
 
 @web.middleware
@@ -26,8 +32,8 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         response = web.json_response(error.to_json(), status=error.status)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
-        if error.status == 503:
-            response.headers["Retry-After"] = "5"
+        if error.retry_after is not None or error.status == 503:
+            response.headers["Retry-After"] = str(error.retry_after or 5)
     except (BadHttpMessage, RequestPayloadError) as exc:
         response = web.json_response(invalid("body", f"malformed request body: {exc}").to_json(), status=400)
     except web.HTTPException as exc:
@@ -56,17 +62,31 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
+def unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "missing or wrong bearer token in the Authorization header")
+
+
+def is_trusted(request: web.Request) -> bool:
+    """Whether the request may see every image: it carried the token, or the service has none."""
+    return request.get(TRUSTED, True)
+
+
 def bearer_auth(token: str):
     expected = token.encode()
 
     @web.middleware
     async def check(request: web.Request, handler) -> web.StreamResponse:
-        if request.path not in PUBLIC_PATHS:
-            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-            # Header values arrive surrogate-escaped when they are not ASCII; compare their raw bytes.
-            given_bytes = given.strip().encode("utf-8", "surrogateescape")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given_bytes, expected):
-                raise ApiError(401, "unauthorized", "missing or wrong bearer token in the Authorization header")
+        if request.path in PUBLIC_PATHS:
+            return await handler(request)
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        # Header values arrive surrogate-escaped when they are not ASCII; compare their raw bytes.
+        given_bytes = given.strip().encode("utf-8", "surrogateescape")
+        request[TRUSTED] = scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, expected)
+        open_path = request.path.startswith(RESOLVER_PREFIXES) or (
+            request.method == "GET" and request.path.startswith(IMAGES_PREFIX)
+        )
+        if not request[TRUSTED] and not open_path:
+            raise unauthorized()
         return await handler(request)
 
     return check

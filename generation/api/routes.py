@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from atelier import __version__
 from generation.api import keys
+from generation.api.middlewares import is_trusted, unauthorized
 from generation.api.requests import decode_base64_image, json_body, multipart_edit
 from generation.api.segment import segment
 from generation.errors import ApiError, invalid, not_found
@@ -197,6 +198,7 @@ async def generate(request: web.Request) -> web.Response:
                 height=check_side("height", defaults.height if params.height is None else params.height, limits),
                 model=model,
                 loras=loras,
+                public=params.public,
             )
             job = await _submit(request, spec, key, request_hash)
     return await _answer(request, job, params.wait, _cancel_on_hang_up(params, key, repeated))
@@ -233,7 +235,7 @@ async def edit(request: web.Request) -> web.Response:
             sampled, strength = edit_strength(params, sampling(params, defaults, limits), defaults, limits)
             request.app[keys.QUEUE].ensure_room()
             spec = await _edit_spec(request, params, files, digests, sampled, strength)
-            spec = replace(spec, model=model, loras=loras)
+            spec = replace(spec, model=model, loras=loras, public=params.public)
             if params.instruct:
                 # Drawn from noise beside the picture, every step run.
                 spec = replace(spec, strength=1.0, image_guidance=image_guidance)
@@ -408,10 +410,15 @@ async def cancel_job(request: web.Request) -> web.Response:
 
 
 async def _stored_image(request: web.Request) -> dict:
+    """The image the path names. Without the token, only a public image is answered: anything else, even an
+    unknown or malformed id, is refused as unauthorized, so that nothing tells which ids exist."""
     image_id = request.match_info["id"]
-    if not is_image_id(image_id):
+    trusted = is_trusted(request)
+    if trusted and not is_image_id(image_id):
         raise invalid("id", "an image id is 32 lowercase hexadecimal characters")
     row = await request.app[keys.DATABASE].run(request.app[keys.STORE].get, image_id)
+    if not trusted and (row is None or not row["public"]):
+        raise unauthorized()
     if row is None:
         raise not_found("id", f"no image {image_id} on this service")
     return row

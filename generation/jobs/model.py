@@ -55,6 +55,8 @@ class GenerateSpec:
     model: str = ""
     # LoRAs applied, as (name, weight) pairs sorted by name.
     loras: tuple[tuple[str, float], ...] = ()
+    # Whether the public resolver answers for its images without a token.
+    public: bool = False
 
     kind = "generate"
 
@@ -81,6 +83,8 @@ class EditSpec:
     loras: tuple[tuple[str, float], ...] = ()
     # An instruction edit's pull towards the picture (the instruction's is ``sampling.guidance``).
     image_guidance: float = 1.5
+    # Whether the public resolver answers for its images without a token.
+    public: bool = False
 
     kind = "edit"
 

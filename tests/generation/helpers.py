@@ -47,12 +47,12 @@ def dev_root(client: TestClient) -> str:
     return client.app[STORE].root.parent.joinpath("c2pa-dev", "root.pem").read_text()
 
 
-def read_credential(data: bytes, trust_root: str | None) -> tuple[str, dict]:
+def read_credential(data: bytes, trust_root: str | None, mime: str = "image/png") -> tuple[str, dict]:
     """Validation state and manifest store, read with c2pa's own Reader."""
     settings = {"trust": {"user_anchors": trust_root}} if trust_root else {}
     with (
         c2pa.Context.from_dict(settings) as context,
-        c2pa.Reader("image/png", io.BytesIO(data), context=context) as reader,
+        c2pa.Reader(mime, io.BytesIO(data), context=context) as reader,
     ):
         return str(reader.get_validation_state()), json.loads(reader.json())
 
