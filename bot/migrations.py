@@ -255,3 +255,10 @@ def m010_likeness(db: Database) -> None:
 def m011_image_actions(db: Database) -> None:
     """What was done to make each image, for the story of its conversation."""
     _add_missing(db, "images", {"action": str})
+
+
+@migrations()
+def m012_provenance_results(db: Database) -> None:
+    """Whether a server's new images may be traced by anyone through the service's resolver ("public") or only
+    through the bot ("members", the default)."""
+    _add_missing(db, "policies", {"provenance": str})

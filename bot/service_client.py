@@ -105,6 +105,22 @@ class JobStatus:
 
 
 @dataclass(frozen=True)
+class CopyMatch:
+    """A signed original a picture may be a copy of, as the service's resolver answers it."""
+
+    image_id: str
+    # What found it: "watermark", "fingerprint" (perceptual hash), "features" (local features), "template" (its
+    # place found inside the original) or "family".
+    signal: str
+    # 0 to 100: how closely the pixels match.
+    score: int
+
+    @classmethod
+    def from_json(cls, data: dict) -> CopyMatch:
+        return cls(image_id=data["image"], signal=data["signal"], score=int(data["similarityScore"]))
+
+
+@dataclass(frozen=True)
 class ServiceModel:
     """A model the service offers (``GET /v1/models``), with the sampling a request that leaves it out gets."""
 
@@ -367,6 +383,12 @@ class GenerationClient:
 
     async def image(self, image_id: str) -> bytes:
         return await self._body("GET", f"/v1/images/{image_id}", False)
+
+    async def matches(self, picture: bytes, content_type: str) -> list[CopyMatch]:
+        """The signed originals ``picture`` may be a copy of, best first (the resolver, with the token: every
+        image)."""
+        body = await self._json("POST", "/v1/matches/byContent", data=picture, headers={"Content-Type": content_type})
+        return [CopyMatch.from_json(match) for match in body["matches"]]
 
     async def provenance(self, image_id: str) -> dict:
         return await self._json("GET", f"/v1/images/{image_id}/provenance")

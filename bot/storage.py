@@ -182,7 +182,8 @@ class BotStore:
         return self.db["images"].count_where("conversation = ?", [conversation])
 
     def by_service_id(self, service_id: str) -> StoredImage | None:
-        rows = list(self.db["images"].rows_where("service_id = ?", [service_id], limit=1))
+        # The first: a copy recorded in another thread stands for the same service image.
+        rows = list(self.db["images"].rows_where("service_id = ?", [service_id], order_by="rowid", limit=1))
         return _image_from_row(rows[0]) if rows else None
 
     def by_message(self, message_id: int) -> list[StoredImage]:

@@ -16,6 +16,7 @@ from generation.database import DatabaseThread
 from generation.imaging import encode_png
 from generation.jobs.model import EditSpec, ImageResult, Job
 from generation.provenance import Ingredient, Provenance, SoftBinding
+from generation.resolving import features
 from generation.store import BlobStore, ImageStore
 from generation.watermark import (
     FINGERPRINT_ALGORITHM,
@@ -131,6 +132,7 @@ class Publisher:
             "manifest_label": signed.label,
             "manifest": signed.manifest,
             "public": int(spec.public),
+            "features": features(picture),
         }
         return row, ImageResult(id=image_id, seed=seed, width=picture.width, height=picture.height)
 

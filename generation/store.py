@@ -59,6 +59,8 @@ def open_database(path: Path) -> sqlite_utils.Database:
             "manifest_label": str,
             "manifest": bytes,
             "public": int,
+            # Local features (ORB keypoints and descriptors) that find cropped copies.
+            "features": bytes,
         },
         pk="id",
         # A database of an earlier release gains the columns it lacks.
@@ -123,6 +125,13 @@ class ImageStore:
     def fingerprints(self) -> list[dict]:
         """Every image's id, perceptual hash, parent and visibility (for a linear scan: a hash is 64 bits)."""
         return list(self.db["images"].rows_where("phash is not null", select=self.LOOKUP_COLUMNS))
+
+    def with_features(self) -> list[dict]:
+        return list(
+            self.db["images"].rows_where(
+                "features is not null and manifest_label is not null", select=f"{self.LOOKUP_COLUMNS}, features"
+            )
+        )
 
     def family(self, image_ids: list[str]) -> list[dict]:
         """The parents and children of ``image_ids``: an image's edits look like it, and a masked edit carries

@@ -361,7 +361,21 @@ class Conversations:
         """A plain message in the conversation: an edit, a new image, or a move to another image.
         ``upload_message`` (message and attachment ids) lets a later reply to the upload branch from it."""
         base = self._image(conversation, reply_to) if reply_to is not None else self.store.current(conversation)
-        if upload is not None:
+        original = await self._original_of(conversation, upload) if upload is not None else None
+        if original is not None:
+            # A copy of an Atelier image: edits start from its signed original, not from the copy.
+            base = original
+            self.store.set_current(conversation, base.number)
+            if not text.strip():
+                result = TurnResult(
+                    understood=_(
+                        "That's a copy of #{number}: the next edit starts from its original", number=base.number
+                    ),
+                    current=base,
+                )
+                self.store.add_turn(conversation, author_id, "", result.understood, [base.number])
+                return result
+        elif upload is not None:
             # An upload keeps the conversation's prompt; a first one starts from an empty subject.
             state = base.state if base is not None else PromptState.start("")
             base = await self._register_upload(conversation, author_id, upload, state)
@@ -664,6 +678,38 @@ class Conversations:
 
     # ---------------------------------------------------------------- uploads
 
+    async def _original_of(self, conversation: str, upload: Upload) -> StoredImage | None:
+        """The Atelier image an upload is a copy of (the service's resolver: watermark, perceptual hash, local
+        features), as an image of this conversation: the image itself, or, for one of another thread of the same
+        server, a new number here standing for the same signed original. None for anything else, or when the
+        service can't tell now (the upload is then a picture of its own)."""
+        try:
+            mime, _width, _height = await asyncio.to_thread(_inspect_upload, upload.data)
+            found = await self.client.matches(upload.data, mime)
+        except (TurnError, ServiceUnavailable, ServiceRejected) as exc:
+            log.info("conversation.copy_unresolved", conversation=conversation, reason=str(exc))
+            return None
+        row = self.store.conversation(conversation)
+        for match in found:
+            image = self.store.by_service_id(match.image_id)
+            if image is None or not self.store.belongs_to(image.conversation, row["guild_id"] if row else None):
+                continue
+            log.info("conversation.copy_resolved", conversation=conversation, image=match.image_id, signal=match.signal)
+            if image.conversation == conversation:
+                return image
+            copy = replace(
+                image,
+                conversation=conversation,
+                number=self.store.next_number(conversation),
+                parent=None,
+                message_id=None,
+                attachment_id=None,
+                action=_("Copy of an image of another thread"),
+            )
+            self.store.add_image(copy)
+            return copy
+        return None
+
     async def _register_upload(
         self, conversation: str, author_id: int | None, upload: Upload, state: PromptState
     ) -> StoredImage:
@@ -761,7 +807,7 @@ class Conversations:
                 if request["job"] is None:
                     if caller is not None and self.studio is not None:
                         self.studio.check_budget(caller)  # again: other jobs may have spent it while this waited
-                    status = await self._send(key, run, cleared["prompt"], cleared["negative"], progress)
+                    status = await self._send(key, conversation, run, cleared["prompt"], cleared["negative"], progress)
                 else:
                     status = await self.client.job(request["job"])
                 if ticket is not None:
@@ -777,7 +823,15 @@ class Conversations:
             self.store.end_request(key, "failed", "unexpected error")
             raise
 
-    async def _send(self, request: str, run: _Run, prompt: str, negative: str, progress: Progress | None) -> JobStatus:
+    def _public(self, conversation: str) -> bool:
+        """Whether the conversation's server lets anyone trace its images through the service's resolver."""
+        row = self.store.conversation(conversation)
+        settings = self.store.guild_settings(row["guild_id"]) if row and row["guild_id"] is not None else None
+        return bool(settings and settings.get("provenance") == "public")
+
+    async def _send(
+        self, request: str, conversation: str, run: _Run, prompt: str, negative: str, progress: Progress | None
+    ) -> JobStatus:
         async def waiting() -> None:
             if progress is not None:
                 await progress(JobStatus(job="", state="waiting_for_service"))
@@ -792,6 +846,8 @@ class Conversations:
             "loras": [{"name": name, "weight": weight} for name, weight in run.state.loras] or None,
             "idempotency_key": request,
             "waiting": waiting,
+            # Only "true" is sent: a service of an earlier release knows no such field.
+            "public": self._public(conversation) or None,
         }
         if run.kind == "generate":
             status = await self.client.generate(prompt, width=run.width, height=run.height, **params)

@@ -9,6 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.exts.moderation import ModerationAdmin
+from bot.exts.provenance import ProvenanceAdmin
 from bot.exts.studio import ModelsAdmin, StudioAdmin, StylesAdmin
 from bot.i18n import N_, _
 from bot.interactions import is_manager, tell
@@ -21,6 +22,7 @@ NOT_ALLOWED = N_("You need the Manage Server permission to change Atelier's sett
 
 class Atelier(
     ModerationAdmin,
+    ProvenanceAdmin,
     StudioAdmin,
     ModelsAdmin,
     StylesAdmin,

@@ -1,27 +1,31 @@
 """/provenance show, /provenance tree and the "Show provenance" message menu: the C2PA credential behind an
 Atelier image, and the story of the thread it was made in.
 
-Discord may strip metadata from the copy it serves, so the credential is always read from the signed
-original on the service, found by message, by attachment id, or by perceptual hash of the picture. The story is
-the thread's images as a tree (what made each one, moderation's rewrites, its cost), drawn and written out.
+Discord may strip metadata from the copy it serves, so the credential is always read from the signed original on
+the service, found by the bot's record of the message, then by the picture itself through the service's resolver
+(watermark, perceptual hash, local features), then by the perceptual hashes the bot keeps; the answer says which
+found it, and how sure. The story is the thread's images as a tree (what made each one, moderation's rewrites,
+its cost), drawn and written out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import discord
 import imagehash
 from discord import app_commands
 from discord.ext import commands
-from PIL import UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from atelier.logs import get_logger
 from bot.conversation.engine import TurnError, perceptual_hash
 from bot.conversation.tree import tree_png, tree_text
-from bot.i18n import _
+from bot.i18n import N_, _
+from bot.interactions import tell
 from bot.service_client import ServiceRejected, ServiceUnavailable
 from bot.storage import StoredImage
 
@@ -79,40 +83,85 @@ def _chain_numbers(bot: AtelierBot, image: StoredImage, report: dict) -> list[in
     return numbers
 
 
-async def find_original(bot: AtelierBot, message: discord.Message | None, attachment: discord.Attachment | None):
-    """The Atelier image behind a message or an attachment, even a re-uploaded or stripped copy."""
+@dataclass(frozen=True)
+class Found:
+    image: StoredImage
+    # How it was found: SIGNALS' keys.
+    signal: str
+    # 0 to 100: how sure.
+    confidence: int
+
+
+SIGNALS = {
+    "record": N_("the bot's record of that message"),
+    "watermark": N_("its invisible watermark"),
+    "fingerprint": N_("its perceptual hash"),
+    "features": N_("its local features (a crop or a screenshot)"),
+    "template": N_("its place inside the original (a crop or a screenshot)"),
+    "family": N_("its likeness to an image of the same thread"),
+    "hash": N_("the perceptual hashes the bot keeps"),
+}
+
+
+async def find_original(
+    bot: AtelierBot, message: discord.Message | None, attachment: discord.Attachment | None
+) -> Found | None:
+    """The Atelier image behind a message or an attachment: the bot's own record of a message it posted first,
+    then the picture itself (the service's resolver: watermark, perceptual hash, local features), then the
+    perceptual hashes the bot keeps. A member's upload is only answered as such when its picture is no copy of an
+    Atelier image."""
     if message is not None:
-        found = bot.store.by_message(message.id)
-        if found:
-            return found[0]
+        recorded = bot.store.by_message(message.id)
         attachments = message.attachments
     else:
+        recorded = []
         attachments = [attachment] if attachment is not None else []
-    for item in attachments:
-        found = bot.store.by_attachment(item.id)
-        if found is not None:
-            return found
+    recorded += [found for item in attachments if (found := bot.store.by_attachment(item.id)) is not None]
+    signed = next((image for image in recorded if image.service_id is not None), None)
+    if signed is not None:
+        return Found(signed, "record", 100)
     for item in attachments:
         if item.size > bot.config.bot.max_attachment_bytes:
             continue
         try:
-            fingerprint = await asyncio.to_thread(perceptual_hash, await item.read())
-        except (UnidentifiedImageError, OSError, discord.HTTPException):
+            data = await item.read()
+        except discord.HTTPException:
             continue
-        found = await asyncio.to_thread(_closest, bot, fingerprint)
+        found = await _by_pixels(bot, data)
         if found is not None:
             return found
-    return None
+    return Found(recorded[0], "record", 100) if recorded else None
 
 
-def _closest(bot: AtelierBot, fingerprint: str) -> StoredImage | None:
+async def _by_pixels(bot: AtelierBot, data: bytes) -> Found | None:
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            mime = Image.MIME.get(picture.format or "")
+        matches = await bot.engine.client.matches(data, mime or "application/octet-stream")
+    except (UnidentifiedImageError, OSError):
+        return None
+    except (ServiceUnavailable, ServiceRejected) as exc:
+        log.info("provenance.resolver_unavailable", error=str(exc))
+        matches = []
+    for match in matches:
+        image = bot.store.by_service_id(match.image_id)
+        if image is not None:
+            return Found(image, match.signal, match.score)
+    try:
+        fingerprint = await asyncio.to_thread(perceptual_hash, data)
+    except (UnidentifiedImageError, OSError):
+        return None
+    return await asyncio.to_thread(_closest, bot, fingerprint)
+
+
+def _closest(bot: AtelierBot, fingerprint: str) -> Found | None:
     wanted = imagehash.hex_to_hash(fingerprint)
     best = None
     for candidate in bot.store.with_phash():
         distance = wanted - imagehash.hex_to_hash(candidate.phash)
         if distance <= SAME_PICTURE and (best is None or distance < best[0]):
             best = (distance, candidate)
-    return best[1] if best else None
+    return Found(best[1], "hash", round(100 - 100 * best[0] / 64)) if best else None
 
 
 class Provenance(commands.Cog):
@@ -134,7 +183,8 @@ class Provenance(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = None
         if number is not None and interaction.channel_id is not None:
-            found = self.bot.store.image(str(interaction.channel_id), number)
+            numbered = self.bot.store.image(str(interaction.channel_id), number)
+            found = Found(numbered, "number", 100) if numbered is not None else None
         elif image is not None:
             found = await find_original(self.bot, None, image)
         await self._answer(interaction, found)
@@ -160,16 +210,16 @@ class Provenance(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._answer(interaction, await find_original(self.bot, message, None))
 
-    async def _answer(self, interaction: discord.Interaction, image: StoredImage | None) -> None:
-        if image is not None and not self.bot.store.belongs_to(image.conversation, interaction.guild_id):
-            image = None  # another server's image: its prompt and chain are that server's business
-        if image is None:
+    async def _answer(self, interaction: discord.Interaction, found: Found | None) -> None:
+        if found is not None and not self.bot.store.belongs_to(found.image.conversation, interaction.guild_id):
+            found = None  # another server's image: its prompt and chain are that server's business
+        if found is None:
             await interaction.followup.send(
                 _("No Atelier image found there: attach the image, use it on the bot's message, or give its number."),
                 ephemeral=True,
             )
             return
-        await send_provenance(self.bot, interaction, image)
+        await send_provenance(self.bot, interaction, found.image, found)
 
 
 async def _drawing(embed: discord.Embed, images: list[StoredImage], current: int | None) -> discord.File:
@@ -179,14 +229,22 @@ async def _drawing(embed: discord.Embed, images: list[StoredImage], current: int
     return discord.File(io.BytesIO(drawing), filename=TREE_FILE)
 
 
-async def send_provenance(bot: AtelierBot, interaction: discord.Interaction, image: StoredImage) -> None:
-    """The credential of ``image`` and the story of its thread as an ephemeral follow-up (the interaction is
-    deferred), or why not."""
+async def send_provenance(
+    bot: AtelierBot, interaction: discord.Interaction, image: StoredImage, found: Found | None = None
+) -> None:
+    """The credential of ``image`` (and, for a copy, what found it) and the story of its thread as an ephemeral
+    follow-up (the interaction is deferred), or why not."""
     try:
         embed = await provenance_embed(bot, image)
     except TurnError as error:
         await interaction.followup.send(str(error), ephemeral=True)
         return
+    if found is not None and found.signal in SIGNALS:
+        embed.add_field(
+            name=_("Found by"),
+            value=_("{signal} · {confidence} % sure", signal=_(SIGNALS[found.signal]), confidence=found.confidence),
+            inline=False,
+        )
     images = bot.store.images(image.conversation)
     embed.add_field(
         name=_("The story of its thread"),
@@ -195,6 +253,24 @@ async def send_provenance(bot: AtelierBot, interaction: discord.Interaction, ima
     )
     file = await _drawing(embed, images, image.number)
     await interaction.followup.send(embed=embed, file=file, ephemeral=True)
+
+
+class ProvenanceAdmin:
+    """/atelier provenance: whether anyone may trace this server's images back to their credential."""
+
+    bot: AtelierBot
+
+    @app_commands.command(name="provenance", description="Who may trace this server's images to their credential")
+    @app_commands.describe(
+        results="public: the service's resolver answers anyone; members: only through this bot (the default)"
+    )
+    async def provenance_results(self, interaction: discord.Interaction, results: Literal["public", "members"]) -> None:
+        self.bot.store.save_guild_settings(interaction.guild_id, provenance=results)
+        if results == "public":
+            done = _("✅ Images made from now on can be traced by anyone, with their credential, through the resolver.")
+        else:
+            done = _("✅ Images made from now on can be traced only by this server's members, through the bot.")
+        await tell(interaction, done)
 
 
 async def setup(bot: AtelierBot) -> None:

@@ -22,9 +22,11 @@ from limits.strategies import MovingWindowRateLimiter
 from generation.api import keys
 from generation.api.middlewares import is_trusted
 from generation.api.requests import json_body
+from generation.database import DatabaseThread
 from generation.errors import ApiError, invalid, not_found, unsupported_media
 from generation.imaging import ACCEPTED_TYPES, decode_upload
-from generation.resolving import Match, Query, candidates, rank
+from generation.resolving import Match, Query, by_features, by_template, candidates, rank, with_relatives
+from generation.store import ImageStore
 from generation.watermark import (
     FINGERPRINT_ALGORITHM,
     WATERMARK_ALGORITHM,
@@ -79,11 +81,28 @@ async def _limited(request: web.Request) -> None:
 
 
 async def _lookup(request: web.Request, query: Query, picture=None) -> list[Match]:
-    """Candidates from the database thread, then (with a picture) ranked by their pixels in a worker thread."""
-    store, database = request.app[keys.STORE], request.app[keys.DATABASE]
+    return await lookup(request.app[keys.STORE], request.app[keys.DATABASE], query, picture)
+
+
+async def lookup(store: ImageStore, database: DatabaseThread, query: Query, picture=None) -> list[Match]:
+    """Candidates from the database thread, then (with a picture) ranked by their pixels in a worker thread; when
+    none holds, candidates by local features, aligned with the copy before they are ranked."""
     found = await database.run(candidates, query, store.by_watermark, store.fingerprints, store.family)
     if picture is not None:
-        return await asyncio.to_thread(rank, picture, found, store.read)
+        matches = await asyncio.to_thread(rank, picture, found, store.read)
+        if matches:
+            return matches
+        signal = "features"
+        featured = await asyncio.to_thread(by_features, picture, await database.run(store.with_features))
+        if not featured:
+            # Too few local features (flat shapes): look for the copy inside the nearest pictures by their hash.
+            signal = "template"
+            featured = await asyncio.to_thread(by_template, picture, found, store.read)
+        if not featured:
+            return []
+        relatives = await database.run(store.family, list(featured))
+        found, transforms = with_relatives(featured, relatives, signal)
+        return await asyncio.to_thread(rank, picture, found, store.read, transforms)
     # A binding alone: the watermark is exact; a hash is ranked by how many of its bits agree.
     wanted = int(query.phash or "0", 16)
     return sorted(
@@ -154,9 +173,13 @@ async def matches_by_content(request: web.Request) -> web.Response:
     async with request.app[keys.DECODING]:
         upload = await asyncio.to_thread(decode_upload, data, "body", config.limits)
     picture = upload.image
+    return _answer(request, await _lookup(request, await query_of(picture), picture), limit)
+
+
+async def query_of(picture) -> Query:
+    """What a copy tells by itself: the watermark it carries, if any, and its perceptual hash."""
     identifier, phash = await asyncio.gather(asyncio.to_thread(read, picture), asyncio.to_thread(fingerprint, picture))
-    query = Query(None if identifier is None else f"{identifier:012x}", phash)
-    return _answer(request, await _lookup(request, query, picture), limit)
+    return Query(None if identifier is None else f"{identifier:012x}", phash)
 
 
 async def manifest(request: web.Request) -> web.Response:

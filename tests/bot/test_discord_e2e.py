@@ -2,6 +2,7 @@
 
 import io
 
+import sqlite_utils
 from PIL import Image
 
 from tests.bot.conftest import World
@@ -297,6 +298,9 @@ async def test_provenance_finds_a_stripped_copy_by_its_picture(world):
         lambda: (m := world.discord.messages.get(interaction.original or "")) and m.get("embeds") and m
     )
     assert "Content credential of #1" in reply["embeds"][0]["title"]
+    fields = {field["name"]: field["value"] for field in reply["embeds"][0]["fields"]}
+    # 64x64 is too small for a watermark: the perceptual hash found it, through the service's resolver.
+    assert fields["Found by"].startswith("its perceptual hash · ")
     story = next(field for field in reply["embeds"][0]["fields"] if field["name"] == "The story of its thread")
     assert "#1 New image" in story["value"]
     assert reply["attachments"][0]["filename"] == "tree.png"
@@ -329,6 +333,22 @@ async def test_provenance_tree_outside_a_thread_says_where_to_use_it(world):
         lambda: (m := world.discord.messages.get(interaction.original or "")) and m.get("content") and m
     )
     assert "use /provenance tree in a thread" in reply["content"]
+
+
+async def test_a_re_posted_copy_of_a_result_edits_its_signed_original(world):
+    thread_id, _ = await imagine(world, "a fox in the snow", seed=3)
+    await say(world, thread_id, "make it night")
+    first = await world.client.image(stored(world, thread_id, 1).service_id)
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(first)).convert("RGB").save(buffer, format="JPEG", quality=85)
+    copy = world.discord.upload(buffer.getvalue(), "saved.jpg", "image/jpeg")
+
+    answer = await say(world, thread_id, "", attachments=[copy])
+    assert "That's a copy of #1" in answer["content"]
+    assert world.bot.store.count(thread_id) == 2  # no upload recorded
+    edited = await say(world, thread_id, "plus de couleurs")
+    assert edited["content"].startswith("**#3**")
+    assert stored(world, thread_id, 3).parent == 1
 
 
 async def test_an_attached_picture_becomes_the_next_starting_image(world):
@@ -386,3 +406,18 @@ async def test_bad_options_are_refused_ephemerally(world):
     assert interaction.responded["type"] == 4
     assert interaction.responded["data"]["flags"] & 64
     assert "Size 'huge'" in interaction.responded["data"]["content"]
+
+
+async def test_an_admin_lets_anyone_trace_the_server_s_new_images(world, tmp_path):
+    thread_id, _ = await imagine(world, "a fox in the snow")
+    admin = world.discord.add_member("grace", admin=True)
+
+    changed = await world.discord.slash(admin, "atelier provenance", results="public")
+
+    await world.discord.wait_for(lambda: changed.responded)
+    assert "traced by anyone" in world.discord.messages[changed.original]["content"]
+    await say(world, thread_id, "make it night")
+    service = sqlite_utils.Database(tmp_path / "data" / "service.db")
+    public = {row["id"]: row["public"] for row in service["images"].rows}
+    assert public[stored(world, thread_id, 1).service_id] == 0  # made before: stays members-only
+    assert public[stored(world, thread_id, 2).service_id] == 1

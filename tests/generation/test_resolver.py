@@ -3,11 +3,15 @@ public resolver (after the C2PA Soft Binding Resolution API) that answers with t
 
 import base64
 import io
+import random
 
 import numpy as np
 from PIL import Image, ImageEnhance
 
 from generation import watermark
+from generation.api.keys import DATABASE, STORE
+from generation.api.resolver import lookup, query_of
+from generation.builtin.world import random_scene, render
 from tests.generation.helpers import dev_root, edit, generate, image_bytes, read_credential
 
 LARGE = {"width": 256, "height": 256}
@@ -220,3 +224,29 @@ async def test_the_resolver_is_rate_limited_per_client(start_service):
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         # The rest of the service isn't counted.
         assert (await client.get("/healthz")).status == 200
+
+
+async def test_a_cropped_copy_resolves_to_its_original_by_its_local_features(client):
+    image_id, data = await made(client, seed=11)
+    await made(client, seed=12)
+    picture = Image.open(io.BytesIO(data)).convert("RGB")
+    cropped = picture.crop((26, 26, 230, 230))
+    buffer = io.BytesIO()
+    cropped.save(buffer, format="JPEG", quality=90)
+    found = await matches(client, buffer.getvalue(), "image/jpeg")
+    assert found[0]["image"] == image_id
+    assert found[0]["signal"] == "features"
+
+
+async def test_a_thousand_unrelated_pictures_match_nothing(client):
+    for seed in range(3):
+        await made(client, seed=seed)
+    rng, scenes = np.random.default_rng(3), random.Random(3)
+    found = 0
+    for index in range(1000):
+        if index % 2:
+            picture = render(random_scene(scenes), 128)
+        else:
+            picture = Image.fromarray(rng.integers(0, 256, (128, 128, 3), dtype=np.uint8))
+        found += bool(await lookup(client.app[STORE], client.app[DATABASE], await query_of(picture), picture))
+    assert found == 0
