@@ -36,7 +36,7 @@ NEAREST_FINGERPRINTS = 10
 MIN_SIMILARITY = 0.9
 MAX_PART_DIFFERENCE = 0.35
 PARTS = 8
-THUMBNAIL = 64
+THUMBNAIL = 32
 # ORB tuned down for generated pictures, which are smoother than photos: a smaller patch and a lower corner
 # threshold still find keypoints on flat shapes.
 _ORB = {"nfeatures": 300, "fastThreshold": 5, "edgeThreshold": 15, "patchSize": 15}
